@@ -1,0 +1,109 @@
+// swift-tools-version:6.2
+// DeviceCredential: push-authentication device credentials for Linux, and a local
+// Authsignal-compatible server to run the whole flow on one machine.
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "DeviceCredential",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "DeviceCredential", targets: ["DeviceCredential"]),
+        .library(name: "DeviceCredentialServer", targets: ["DeviceCredentialServer"]),
+        .executable(name: "devicecred-server", targets: ["devicecred-server"]),
+        .executable(name: "devicecred-bench", targets: ["devicecred-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C at the edge: system libraries, each behind one module map and shim header.
+        .systemLibrary(
+            name: "CDeviceCredentialOpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CDeviceCredentialSecret",
+            pkgConfig: "libsecret-1",
+            providers: [.apt(["libsecret-1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CDeviceCredentialCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // The library a Linux app embeds: keys, key stores, the Authsignal device client.
+        .target(
+            name: "DeviceCredential",
+            dependencies: [
+                "CDeviceCredentialOpenSSL",
+                "CDeviceCredentialSecret",
+                "CDeviceCredentialCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+
+        // The local Authsignal-compatible server. Shares no code with DeviceCredential on purpose:
+        // it verifies signatures with swift-crypto so an encoding mistake on either side fails a test.
+        .target(
+            name: "DeviceCredentialServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "devicecred-server",
+            dependencies: [
+                "DeviceCredentialServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "devicecred-bench",
+            dependencies: [
+                "DeviceCredential",
+                "DeviceCredentialServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+
+        .testTarget(
+            name: "DeviceCredentialServerTests",
+            dependencies: [
+                "DeviceCredentialServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "DeviceCredentialTests",
+            dependencies: [
+                "DeviceCredential",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+print("devicecred-server: not yet")
