@@ -5,8 +5,13 @@ import Logging
 /// Builds the server: storage from the configuration, then the router, on `host:port`.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
     try configuration.validate()
-    var logger = Logger(label: "devicecred-server")
-    logger.logLevel = configuration.logLevel
+    let logger =
+        configuration.logger
+        ?? {
+            var logger = Logger(label: "devicecred-server")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
     let repository: any Repository =
         if let path = configuration.databasePath { try SQLiteRepository(path: path) } else { MemoryRepository() }
     let router = buildRouter(configuration: configuration, repository: repository, logger: logger)

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// Per action code; codes not named here use `ActionPolicy.unconfigured`.
     public var actions: [String: ActionPolicy] = [:]
     public var logLevel: Logger.Level = .info
+    /// Where logs go; nil makes a `devicecred-server` logger at `logLevel` from the global logging system.
+    public var logger: Logger?
     public var clock: any ServerClock = SystemServerClock()
     /// Called once the server listens, with the host and the actual port.
     public var onListening: (@Sendable (_ host: String, _ port: Int) async -> Void)?
