@@ -1,6 +1,7 @@
 import AuthsignalTestDevice
 import DeviceCredentialServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -178,7 +179,7 @@ struct Harness {
         let message = try await nonce(device, namespace: namespace).string("message")!
         return try await send(
             .get, "client/user-authenticators/\(namespace)/challenge?publicKey=\(device.publicKeyQuery)",
-            auth: .tenant(), headers: [HTTPField.Name("X-Authsignal-Signature")!: device.signature(for: message)])
+            auth: .tenant(), headers: [signatureHeader: device.signature(for: message)])
     }
 
     func answer(
@@ -219,3 +220,5 @@ func withServer<Value: Sendable>(
         try await body(Harness(client: client, clock: clock, logs: logs))
     }
 }
+
+let signatureHeader = HTTPField.Name("X-Authsignal-Signature")!
