@@ -36,7 +36,8 @@ final class LogCapture: Sendable {
         }
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let line = "\(event.level) \(event.message) \(merged.sorted { $0.key < $1.key })"
+            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let line = "\(event.level) \(event.message) \(fields)"
             capture.lines.withLock { $0.append(line) }
         }
     }
