@@ -7,7 +7,13 @@ public final class SQLiteRepository: Repository {
     private let database: DatabaseQueue
 
     public init(path: String) throws {
-        database = try DatabaseQueue(path: path)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync: a crash may lose the last commits, never corrupt the file; a local
+            // development server trades that for not waiting on fsync at every request.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
     }
 
