@@ -248,9 +248,11 @@ struct DeviceController: Sendable {
         let now = services.now
         let purpose = NonceStore.Purpose.updateCredential(challengeId: body.challengeId)
         guard
-            await services.nonces.consume(for: authenticator.id, purpose: purpose, at: now, where: {
-                key.isValidSignature(body.signature, for: $0)
-            })
+            await services.nonces.consume(
+                for: authenticator.id, purpose: purpose, at: now,
+                where: {
+                    key.isValidSignature(body.signature, for: $0)
+                })
         else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
         if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
         authenticator.lastVerifiedAt = now

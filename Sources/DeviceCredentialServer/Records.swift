@@ -160,6 +160,7 @@ public struct ChallengeRecord: Sendable, Hashable, Codable {
     }
 
     func isVisible(to authenticatorId: String, at now: Date) -> Bool {
-        status == .pending && expiresAt > now && (self.authenticatorId == nil || self.authenticatorId == authenticatorId)
+        status == .pending && expiresAt > now
+            && (self.authenticatorId == nil || self.authenticatorId == authenticatorId)
     }
 }

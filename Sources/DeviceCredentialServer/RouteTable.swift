@@ -25,7 +25,8 @@ struct RouteTable {
             for method in allMethods where !allowed.contains(method) {
                 let names = allMethods.filter(allowed.contains).map(\.rawValue).joined(separator: ", ")
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw APIError(.invalidRequest, status: .methodNotAllowed, "\(method) is not allowed here: use \(names)")
+                    throw APIError(
+                        .invalidRequest, status: .methodNotAllowed, "\(method) is not allowed here: use \(names)")
                 }
             }
         }

@@ -11,7 +11,9 @@ public final class SQLiteRepository: Repository {
         configuration.prepareDatabase { db in
             // WAL with NORMAL sync: a crash may lose the last commits, never corrupt the file; a local
             // development server trades that for not waiting on fsync at every request.
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") }
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            }
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
@@ -138,7 +140,8 @@ public final class SQLiteRepository: Repository {
     public func pendingChallenges(userId: String) async throws -> [ChallengeRecord] {
         try await database.read { db in
             try Self.fetchAll(
-                db, "SELECT record FROM challenge WHERE userId = ? AND status = 'pending' ORDER BY rowid DESC", [userId])
+                db, "SELECT record FROM challenge WHERE userId = ? AND status = 'pending' ORDER BY rowid DESC", [userId]
+            )
         }
     }
 
@@ -146,8 +149,9 @@ public final class SQLiteRepository: Repository {
         async throws -> ChallengeRecord?
     {
         try await database.write { db in
-            guard var challenge: ChallengeRecord = try Self.fetchOne(
-                db, "SELECT record FROM challenge WHERE id = ?", [id]),
+            guard
+                var challenge: ChallengeRecord = try Self.fetchOne(
+                    db, "SELECT record FROM challenge WHERE id = ?", [id]),
                 challenge.status == .pending
             else { return nil }
             challenge.status = status

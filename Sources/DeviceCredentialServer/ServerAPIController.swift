@@ -99,7 +99,8 @@ struct ServerAPIController: Sendable {
         let userId = try PathIdentifier.get("userId", from: context)
         let actionCode = try PathIdentifier.get("actionCode", from: context)
         let body = try await JSONBody.decode(TrackBody.self, from: request)
-        if let custom = body.custom, case .object = custom {} else if body.custom != nil {
+        if let custom = body.custom, case .object = custom {
+        } else if body.custom != nil {
             throw APIError.invalidRequest("field 'custom' must be an object")
         }
         let now = services.now

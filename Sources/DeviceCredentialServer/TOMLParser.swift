@@ -118,7 +118,9 @@ public enum TOMLParser {
         func set(_ value: JSONValue, at path: [String], _ scanner: Scanner) throws(Error) {
             let table = try walk(path.dropLast(), scanner)
             let key = path[path.count - 1]
-            guard table.nodes[key] == nil else { throw scanner.error("key '\(path.joined(separator: "."))' is set twice") }
+            guard table.nodes[key] == nil else {
+                throw scanner.error("key '\(path.joined(separator: "."))' is set twice")
+            }
             table.store(.value(value), for: key)
         }
     }

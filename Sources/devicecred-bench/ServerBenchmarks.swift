@@ -73,7 +73,9 @@ enum ServerBenchmarks {
         let started = try await client.call(.post, "client/challenge/push", .bearer(token), [:])
         let challengeId = started.string("challengeId")
         let fetched = try await getChallenge(client, device)
-        guard fetched.string("challengeId") == challengeId else { throw BenchError("getChallenge missed the challenge") }
+        guard fetched.string("challengeId") == challengeId else {
+            throw BenchError("getChallenge missed the challenge")
+        }
         _ = try await client.call(
             .post, "client/user-authenticators/push/challenge", .tenant,
             [
@@ -87,7 +89,8 @@ enum ServerBenchmarks {
 
     private static func getChallenge(_ client: BenchClient, _ device: TestDevice) async throws -> BenchClient.Reply {
         let query = "publicKey=\(device.publicKeyQuery)"
-        let nonce = try await client.call(.post, "client/user-authenticators/push/challenge/sign?\(query)", .tenant, nil)
+        let nonce = try await client.call(
+            .post, "client/user-authenticators/push/challenge/sign?\(query)", .tenant, nil)
         return try await client.call(
             .get, "client/user-authenticators/push/challenge?\(query)", .tenant, nil,
             signature: device.signature(for: nonce.string("message")))

@@ -171,7 +171,9 @@ import Testing
         try Data(Self.toml.utf8).write(to: URL(fileURLWithPath: tomlPath))
         try Data(Self.json.utf8).write(to: URL(fileURLWithPath: jsonPath))
         #expect(try ConfigFile.load(path: tomlPath) == ConfigFile.load(path: jsonPath))
-        #expect(throws: ConfigurationError.self) { try ConfigFile.load(path: directory.appendingPathComponent("no").path) }
+        #expect(throws: ConfigurationError.self) {
+            try ConfigFile.load(path: directory.appendingPathComponent("no").path)
+        }
     }
 
     @Test func badDocumentsGiveSpecificErrors() {
@@ -206,9 +208,9 @@ import Testing
 
     @Test func rulesFromAConfigFileDriveTrack() async throws {
         let file = try ConfigFile.decode(Data(Self.toml.utf8), isTOML: true)
-        try await withServer({ configuration in
+        try await TestServer { configuration in
             configuration.actions = file.actions ?? [:]
-        }) { harness in
+        }.run { harness in
             #expect(try await harness.track("alice", "viewBalance").state == "ALLOW")
             let blocked = try await harness.track("alice", "signIn", ["ipAddress": "10.0.0.2"])
             #expect(blocked.state == "BLOCK" && blocked.reply.json["ruleIds"] as? [String] == ["blocked-ip"])

@@ -109,10 +109,12 @@ import Testing
             }
             let previous = device.signature(for: TestDevice.removalWindow(at: now, offset: -1))
             let removed = try await harness.send(
-                .post, "\(prefix)/remove", auth: .tenant(), json: ["publicKey": device.publicKey, "signature": previous])
+                .post, "\(prefix)/remove", auth: .tenant(),
+                json: ["publicKey": device.publicKey, "signature": previous])
             #expect(removed.status == .ok && removed.string("removedAuthenticatorId") != nil)
             let again = try await harness.send(
-                .post, "\(prefix)/remove", auth: .tenant(), json: ["publicKey": device.publicKey, "signature": previous])
+                .post, "\(prefix)/remove", auth: .tenant(),
+                json: ["publicKey": device.publicKey, "signature": previous])
             #expect(again.isError("invalid_credential"))
             #expect(try await harness.send(.get, "users/alice", auth: .secret()).bool("isEnrolled") == false)
         }
@@ -135,7 +137,8 @@ import Testing
         try await withServer { harness in
             let device = TestDevice()
             let id = try await harness.enroll(device, as: "alice")
-            let nonce = try await harness.send(.post, "\(prefix)/sign?publicKey=\(device.publicKeyQuery)", auth: .tenant())
+            let nonce = try await harness.send(
+                .post, "\(prefix)/sign?publicKey=\(device.publicKeyQuery)", auth: .tenant())
             #expect(nonce.status == .ok)
             let challengeId = try #require(nonce.string("challengeId"))
             let message = try #require(nonce.string("message"))

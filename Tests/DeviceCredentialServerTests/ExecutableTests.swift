@@ -76,7 +76,8 @@ import Testing
 
     static func get(_ url: String, basicUser: String) async throws -> (Int, String?, [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)
-        request.setValue("Basic " + Data("\(basicUser):".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        request.setValue(
+            "Basic " + Data("\(basicUser):".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -93,7 +94,8 @@ import Testing
         let server = try RunningServer(arguments: ["--port", "0", "--url-file", urlFile, "--log-level", "warning"])
         let lines = try #require(await server.readLines(3))
         let first = try #require(lines.first)
-        let match = try #require(first.wholeMatch(of: /devicecred-server listening on (http:\/\/127\.0\.0\.1:(\d+)\/v1)/))
+        let match = try #require(
+            first.wholeMatch(of: /devicecred-server listening on (http:\/\/127\.0\.0\.1:(\d+)\/v1)/))
         let baseURL = String(match.1)
         #expect(Int(match.2)! > 0 && Int(match.2)! != 8787)
         #expect(lines[1].contains("11111111-2222-4333-8444-555555555555"))
@@ -157,7 +159,8 @@ import Testing
                 #expect((response as? HTTPURLResponse)?.statusCode == 200)
             } else {
                 let (status, _, json) = try await Self.get(
-                    "\(baseURL)/users/alice/actions/signIn/across-restarts", basicUser: "dev_secret_devicecred_local_only")
+                    "\(baseURL)/users/alice/actions/signIn/across-restarts",
+                    basicUser: "dev_secret_devicecred_local_only")
                 #expect(status == 200 && json["state"] as? String == "ALLOW")
             }
             #expect(server.stop() == 0)

@@ -42,7 +42,8 @@ import Testing
             #expect(custom.isError("invalid_request"))
             let array = try await harness.send(.post, "validate", auth: .secret(), body: Data("[1,2]".utf8))
             #expect(array.isError("invalid_request"))
-            let nullToken = try await harness.send(.post, "validate", auth: .secret(), body: Data(#"{"token":null}"#.utf8))
+            let nullToken = try await harness.send(
+                .post, "validate", auth: .secret(), body: Data(#"{"token":null}"#.utf8))
             #expect(nullToken.isError("invalid_request"))
         }
     }
@@ -57,7 +58,9 @@ import Testing
             let after = try await harness.send(.get, "users/alice/actions/signIn/k", auth: .secret())
             #expect(after.isError("not_found"))
             let justUnder = Data(#"{"custom":{"pad":"\#(String(repeating: "a", count: 60 * 1024))"}}"#.utf8)
-            #expect(try await harness.send(.post, "users/alice/actions/signIn", auth: .secret(), body: justUnder).status == .ok)
+            #expect(
+                try await harness.send(.post, "users/alice/actions/signIn", auth: .secret(), body: justUnder).status
+                    == .ok)
         }
     }
 

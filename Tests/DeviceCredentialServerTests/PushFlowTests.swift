@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func answerAfterExpiryIsRefusedAndPollReportsConsumed() async throws {
-        try await withServer({ $0.challengeTTL = 30 }) { harness in
+        try await TestServer { $0.challengeTTL = 30 }.run { harness in
             let device = TestDevice()
             let (tracked, challengeId) = try await challengedAction(harness, device: device)
             harness.clock.advance(by: 31)
@@ -199,7 +199,7 @@ import Testing
 
     @Test func numberMatchingNeedsTheRightCode() async throws {
         let policy = ActionPolicy(defaultOutcome: .challenge, numberMatching: true)
-        try await withServer({ $0.actions = ["signIn": policy] }) { harness in
+        try await TestServer { $0.actions = ["signIn": policy] }.run { harness in
             let device = TestDevice()
             try await harness.enroll(device, as: "alice")
 
@@ -210,11 +210,13 @@ import Testing
             let challengeId = try #require(started.string("challengeId"))
             #expect(try await harness.getChallenge(device).json["verificationCode"] == nil)
             let wrong = code == "10" ? "11" : "10"
-            #expect(try await harness.answer(device, challengeId, approved: true, verificationCode: wrong)
-                .bool("isVerified") == false)
+            #expect(
+                try await harness.answer(device, challengeId, approved: true, verificationCode: wrong)
+                    .bool("isVerified") == false)
             #expect(try await harness.poll(first.token, challengeId).bool("isConsumed") == true)
-            #expect(try await harness.answer(device, challengeId, approved: true, verificationCode: code).status
-                == .conflict)
+            #expect(
+                try await harness.answer(device, challengeId, approved: true, verificationCode: code).status
+                    == .conflict)
 
             let second = try await harness.track("alice")
             let missing = try #require(try await harness.startPush(second.token).string("challengeId"))

@@ -131,7 +131,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let device = TestDevice()
 
-        let written = try await withServer({ $0.databasePath = path }) { harness in
+        let written = try await TestServer { $0.databasePath = path }.run { harness in
             try await harness.enroll(device, as: "alice")
             let tracked = try await harness.track("alice", "signIn", ["idempotencyKey": "persist-1"])
             let challengeId = try await harness.startPush(tracked.token).string("challengeId")!
@@ -141,7 +141,7 @@ import Testing
             return (tracked.token, challengeId, pendingId)
         }
 
-        try await withServer({ $0.databasePath = path }) { harness in
+        try await TestServer { $0.databasePath = path }.run { harness in
             let user = try await harness.send(.get, "users/alice", auth: .secret())
             #expect(user.bool("isEnrolled") == true)
             let action = try await harness.send(.get, "users/alice/actions/signIn/persist-1", auth: .secret())
@@ -153,7 +153,7 @@ import Testing
             #expect(try await harness.answer(device, written.2, approved: false).bool("isVerified") == false)
         }
 
-        try await withServer({ $0.databasePath = path }) { harness in
+        try await TestServer { $0.databasePath = path }.run { harness in
             let action = try await harness.send(.get, "users/alice/actions/signIn/persist-2", auth: .secret())
             #expect(action.string("state") == "CHALLENGE_FAILED")
         }

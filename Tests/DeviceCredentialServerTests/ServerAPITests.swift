@@ -87,7 +87,7 @@ import Testing
                         ]),
                 ]),
         ]
-        try await withServer({ $0.actions = policies }) { harness in
+        try await TestServer { $0.actions = policies }.run { harness in
             try await harness.enroll(TestDevice(), as: "alice")
             #expect(try await harness.track("alice", "login").state == "ALLOW")
             #expect(try await harness.track("alice", "wire").state == "REVIEW_REQUIRED")
@@ -119,7 +119,8 @@ import Testing
 
             let bad = try await harness.send(.patch, path, auth: .secret(), json: ["state": "MAYBE"])
             #expect(bad.status == .badRequest && bad.isError("invalid_request"))
-            #expect(try await harness.send(.get, "users/alice/actions/signIn/nope", auth: .secret()).isError("not_found"))
+            #expect(
+                try await harness.send(.get, "users/alice/actions/signIn/nope", auth: .secret()).isError("not_found"))
             #expect(try await harness.send(.get, "users/bob/actions/signIn/k1", auth: .secret()).isError("not_found"))
             #expect(try await harness.send(.get, "users/alice/actions/other/k1", auth: .secret()).isError("not_found"))
         }
@@ -147,7 +148,7 @@ import Testing
     }
 
     @Test func tokensFromAnotherSecretAreRefused() async throws {
-        let foreign = try await withServer({ $0.secretKey = "another-secret" }) { harness in
+        let foreign = try await TestServer { $0.secretKey = "another-secret" }.run { harness in
             try await harness.send(.post, "users/alice/actions/signIn", auth: .secret("another-secret"), json: [:])
                 .string("token")!
         }
@@ -184,10 +185,14 @@ import Testing
     @Test func deleteAuthenticator() async throws {
         try await withServer { harness in
             let id = try await harness.enroll(TestDevice(), as: "alice")
-            #expect(try await harness.send(.delete, "users/bob/authenticators/\(id)", auth: .secret()).isError("not_found"))
+            #expect(
+                try await harness.send(.delete, "users/bob/authenticators/\(id)", auth: .secret()).isError("not_found"))
             let deleted = try await harness.send(.delete, "users/alice/authenticators/\(id)", auth: .secret())
-            #expect(deleted.status == .ok && deleted.json.isEmpty && String(decoding: deleted.body, as: UTF8.self) == "{}")
-            #expect(try await harness.send(.delete, "users/alice/authenticators/\(id)", auth: .secret()).isError("not_found"))
+            #expect(
+                deleted.status == .ok && deleted.json.isEmpty && String(decoding: deleted.body, as: UTF8.self) == "{}")
+            #expect(
+                try await harness.send(.delete, "users/alice/authenticators/\(id)", auth: .secret()).isError(
+                    "not_found"))
             #expect(try await harness.send(.get, "users/alice", auth: .secret()).bool("isEnrolled") == false)
         }
     }

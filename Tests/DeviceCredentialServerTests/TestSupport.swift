@@ -117,7 +117,8 @@ struct Harness {
             headers: headers,
             body: body.map { ByteBuffer(bytes: $0) }
         )
-        return Reply(status: response.status, contentType: response.headers[.contentType], body: Data(buffer: response.body))
+        return Reply(
+            status: response.status, contentType: response.headers[.contentType], body: Data(buffer: response.body))
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, auth: Auth = .none, json: [String: Any]) async throws
@@ -204,22 +205,31 @@ struct Harness {
     }
 }
 
-/// Starts the server on a free loopback port with `configure` applied and runs `body` against it.
-func withServer<Value: Sendable>(
-    _ configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: @Sendable (Harness) async throws -> Value
-) async throws -> Value {
-    let clock = TestClock()
-    let logs = LogCapture()
-    var configuration = ServerConfiguration()
-    configuration.port = 0
-    configuration.clock = clock
-    configuration.logger = logs.logger
-    configure(&configuration)
-    let app = try await buildApplication(configuration)
-    return try await app.test(.live) { client in
-        try await body(Harness(client: client, clock: clock, logs: logs))
+/// The server under test: a free loopback port, a hand-moved clock, captured logs, plus `configure`.
+struct TestServer {
+    let configure: (inout ServerConfiguration) -> Void
+
+    init(_ configure: @escaping (inout ServerConfiguration) -> Void = { _ in }) { self.configure = configure }
+
+    /// Starts the server and runs `body` against it over loopback HTTP.
+    func run<Value: Sendable>(_ body: @Sendable (Harness) async throws -> Value) async throws -> Value {
+        let clock = TestClock()
+        let logs = LogCapture()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.clock = clock
+        configuration.logger = logs.logger
+        configure(&configuration)
+        let app = try await buildApplication(configuration)
+        return try await app.test(.live) { client in
+            try await body(Harness(client: client, clock: clock, logs: logs))
+        }
     }
+}
+
+/// `TestServer().run(body)`: the default configuration.
+func withServer<Value: Sendable>(_ body: @Sendable (Harness) async throws -> Value) async throws -> Value {
+    try await TestServer().run(body)
 }
 
 let signatureHeader = HTTPField.Name("X-Authsignal-Signature")!

@@ -59,9 +59,10 @@ import Testing
         let receiver = Receiver()
         try await receiver.application.test(.live) { receiverClient in
             let port = try #require(receiverClient.port)
-            try await withServer({ $0.pushWebhookURL = URL(string: "http://127.0.0.1:\(port)/ok") }) { harness in
+            try await TestServer { $0.pushWebhookURL = URL(string: "http://127.0.0.1:\(port)/ok") }.run { harness in
                 try await harness.enroll(TestDevice(), as: "alice")
-                let tracked = try await harness.track("alice", "signIn", ["userAgent": "Firefox", "ipAddress": "10.9.9.9"])
+                let tracked = try await harness.track(
+                    "alice", "signIn", ["userAgent": "Firefox", "ipAddress": "10.9.9.9"])
                 let started = try await harness.startPush(tracked.token)
                 #expect(started.status == .ok)
                 let challengeId = try #require(started.string("challengeId"))
@@ -69,8 +70,12 @@ import Testing
                 let events = receiver.received.withLock { $0 }
                 #expect(events.count == 1)
                 let event = try #require(events.first)
-                #expect(Self.isValidSignature(event.signature, body: event.body, secret: devSecret, now: harness.clock.now()))
-                #expect(!Self.isValidSignature(event.signature, body: event.body, secret: "other", now: harness.clock.now()))
+                #expect(
+                    Self.isValidSignature(
+                        event.signature, body: event.body, secret: devSecret, now: harness.clock.now()))
+                #expect(
+                    !Self.isValidSignature(event.signature, body: event.body, secret: "other", now: harness.clock.now())
+                )
                 let json = try #require(try JSONSerialization.jsonObject(with: event.body) as? [String: Any])
                 #expect(json["version"] as? Int == 1)
                 #expect(json["type"] as? String == "push.created")
@@ -91,7 +96,7 @@ import Testing
         let receiver = Receiver()
         try await receiver.application.test(.live) { receiverClient in
             let port = try #require(receiverClient.port)
-            try await withServer({ $0.pushWebhookURL = URL(string: "http://127.0.0.1:\(port)/fail") }) { harness in
+            try await TestServer { $0.pushWebhookURL = URL(string: "http://127.0.0.1:\(port)/fail") }.run { harness in
                 let device = TestDevice()
                 try await harness.enroll(device, as: "alice")
                 let tracked = try await harness.track("alice")
@@ -106,7 +111,7 @@ import Testing
 
     @Test func anUnreachableReceiverFailsChallengeCreation() async throws {
         // Port 9 (discard) on loopback: nothing listens there in the test environment.
-        try await withServer({ $0.pushWebhookURL = URL(string: "http://127.0.0.1:9/hook") }) { harness in
+        try await TestServer { $0.pushWebhookURL = URL(string: "http://127.0.0.1:9/hook") }.run { harness in
             try await harness.enroll(TestDevice(), as: "alice")
             let started = try await harness.startPush(try await harness.track("alice").token)
             #expect(started.isError("webhook_failed"))
