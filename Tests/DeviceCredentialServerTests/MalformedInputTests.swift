@@ -64,6 +64,18 @@ import Testing
         }
     }
 
+    @Test func deeplyNestedJSONIsRefusedWithoutHarm() async throws {
+        try await withServer { harness in
+            let depth = 20_000
+            let deep =
+                #"{"custom":{"a":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}}"
+            let reply = try await harness.send(
+                .post, "users/alice/actions/signIn", auth: .secret(), body: Data(deep.utf8))
+            #expect(reply.status == .badRequest && reply.isError("invalid_request"))
+            #expect(try await harness.send(.get, "users/alice", auth: .secret()).status == .ok)
+        }
+    }
+
     @Test func nonUTF8IsInvalidRequest() async throws {
         try await withServer { harness in
             let bytes = Data([0x7B, 0x22, 0x74, 0x6F, 0x6B, 0x65, 0x6E, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
