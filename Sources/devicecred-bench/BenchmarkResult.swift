@@ -20,3 +20,10 @@ struct LatencySample: Sendable {
         return sorted[min(max(rank, 0), sorted.count - 1)]
     }
 }
+
+/// Where a benchmark finds the local server: started in-process by main.swift on a free loopback port.
+struct BenchServer: Sendable {
+    var baseURL: String
+    var tenantID: String
+    var secretKey: String
+}
