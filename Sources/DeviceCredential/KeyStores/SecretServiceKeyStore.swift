@@ -1,0 +1,66 @@
+import Synchronization
+
+/// Keeps each profile's key in the desktop keyring through the freedesktop Secret Service
+/// (gnome-keyring, KWallet, KeePassXC), using libsecret. The default store.
+///
+/// Items use the schema ``schemaName`` with the attributes `profile`, `tenant`, `api-url`, `namespace`
+/// and `key-kind`, and a label such as "DeviceCredential key for default (tenant-id)". The secret is
+/// the key's PEM text. The keyring is never unlocked implicitly (no prompt): a locked keyring
+/// throws `keyring_locked`. A bus without a Secret Service throws `keyring_unavailable`; no session
+/// bus at all throws `dbus_unavailable`.
+public final class SecretServiceKeyStore: KeyStore {
+    /// The D-Bus schema name of the key items.
+    public static let schemaName = "io.github.devicecredential.Key"
+    /// The well-known bus name of the Secret Service.
+    public static let standardServiceName = "org.freedesktop.secrets"
+
+    /// Which bus to reach the Secret Service on.
+    public enum Bus: Hashable, Sendable {
+        /// The session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`).
+        case session
+        /// A bus at an explicit D-Bus address, e.g. `unix:path=/run/user/1000/bus`.
+        case address(String)
+    }
+
+    /// The bus this store talks to.
+    public let bus: Bus
+    /// The bus name of the Secret Service on it.
+    public let serviceName: String
+    private let connection = Mutex<SecretServiceConnection?>(nil)
+
+    /// Creates a store; nothing is opened until the first call.
+    public init(bus: Bus = .session, serviceName: String = SecretServiceKeyStore.standardServiceName) {
+        self.bus = bus
+        self.serviceName = serviceName
+    }
+
+    public var kind: KeyStoreKind { .secretService }
+
+    public func storeKey(_ material: KeyMaterial, for item: KeyStoreItem) throws {
+        try DeviceProfile.validate(name: item.profile)
+        try withConnection { try $0.store(material, item: item) }
+    }
+
+    public func loadKey(profile: String) throws -> KeyMaterial? {
+        try withConnection { try $0.load(profile: profile) }
+    }
+
+    @discardableResult
+    public func deleteKey(profile: String) throws -> Bool {
+        try withConnection { try $0.delete(profile: profile) }
+    }
+
+    /// Opens the connection on first use, and again after a failure (the keyring may have started since).
+    private func withConnection<Result>(_ body: (SecretServiceConnection) throws -> Result) throws -> Result {
+        try connection.withLock { cached in
+            let open = try cached ?? SecretServiceConnection(bus: bus, serviceName: serviceName)
+            cached = open
+            do {
+                return try body(open)
+            } catch let error as DeviceCredentialError where error.code == .keyringUnavailable {
+                cached = nil
+                throw error
+            }
+        }
+    }
+}
