@@ -74,11 +74,19 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // A swift-crypto device for the server tests and the benchmark (independent of DeviceCredential).
+        .target(
+            name: "AuthsignalTestDevice",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "devicecred-bench",
             dependencies: [
                 "DeviceCredential",
                 "DeviceCredentialServer",
+                "AuthsignalTestDevice",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,6 +99,8 @@ let package = Package(
             name: "DeviceCredentialServerTests",
             dependencies: [
                 "DeviceCredentialServer",
+                "AuthsignalTestDevice",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
