@@ -95,6 +95,17 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // Transport memory comparison for `make bench`: one loopback GET each, then peak RSS.
+        .executableTarget(
+            name: "transport-probe-curl",
+            dependencies: ["DeviceCredential"],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "transport-probe-urlsession",
+            swiftSettings: strictSwift6
+        ),
+
         .testTarget(
             name: "DeviceCredentialServerTests",
             dependencies: [
