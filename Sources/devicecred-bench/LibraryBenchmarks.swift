@@ -149,7 +149,7 @@ enum LibraryBenchmarks {
             results.append(
                 BenchmarkResult(
                     name: "transport: peak RSS, one GET (\(name))", value: kilobytes / 1024, unit: "MB",
-                    note: String(output.split(separator: " ", maxSplits: 1).last ?? "")))
+                    note: "\(probe): " + output.split(separator: "\n").joined(separator: " ")))
         }
         return results
     }
