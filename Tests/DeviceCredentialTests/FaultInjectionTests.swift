@@ -33,8 +33,13 @@ struct FaultInjectionTests {
         let fixture = try HTTPFixture(always: .respond(status: 500, headers: [:], body: "oops"))
         defer { fixture.stop() }
         let (client, store, publicKey) = try makeClient(for: fixture)
-        await #expect(throws: DeviceCredentialError(code: .serverError, message: "")) {
-            try await client.getCredential()
+        do {
+            _ = try await client.getCredential()
+            Issue.record("a 500 did not throw")
+        } catch let error as DeviceCredentialError {
+            #expect(error.code == .serverError)
+            #expect(error.httpStatus == 500)
+            #expect(error.errorCode == nil, "the service sent no errorCode")
         }
         await #expect(throws: DeviceCredentialError(code: .serverError, message: "")) {
             try await client.removeCredential()
