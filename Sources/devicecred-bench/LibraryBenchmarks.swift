@@ -176,6 +176,9 @@ enum LibraryBenchmarks {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A stuck child must not stall the whole benchmark run.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { kill(pid, SIGKILL) }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
