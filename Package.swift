@@ -95,6 +95,17 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // Transport memory comparison for `make bench`: one loopback GET each, then peak RSS.
+        .executableTarget(
+            name: "transport-probe-curl",
+            dependencies: ["DeviceCredential"],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "transport-probe-urlsession",
+            swiftSettings: strictSwift6
+        ),
+
         .testTarget(
             name: "DeviceCredentialServerTests",
             dependencies: [
@@ -111,6 +122,8 @@ let package = Package(
             name: "DeviceCredentialTests",
             dependencies: [
                 "DeviceCredential",
+                // Only for GnomeKeyringControl_gio.swift, which locks and unlocks the test keyring over D-Bus.
+                "CDeviceCredentialSecret",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6

@@ -1,0 +1,75 @@
+import FoundationEssentials
+
+/// The protocol's exact strings (PROTOCOL.md sections 1 and 2).
+enum ProtocolEncoding {
+    /// `Basic base64("<tenantId>:")`, standard alphabet, padded.
+    static func basicAuthorization(tenantID: String) -> String {
+        "Basic " + Base64.encode(Array((tenantID + ":").utf8))
+    }
+
+    /// The message signed to remove a credential: the 10-minute window number rendered as a Double,
+    /// e.g. `2993192.0` at t = 1795915200.
+    static func removeWindowMessage(unixSeconds: Double) -> String {
+        String((unixSeconds / 600).rounded(.down))
+    }
+}
+
+/// Turns HTTP answers into values or into the protocol's errors.
+enum ResponseInterpreter {
+    /// Decodes a 200 `application/json` body, or throws the error the answer stands for.
+    static func decode<Body: Decodable>(_ type: Body.Type, from response: HTTPResponse) throws -> Body {
+        guard response.status == 200 else { throw error(for: response) }
+        let mediaType = response.header("content-type")?.split(separator: ";").first.map {
+            String($0.filter { $0 != " " && $0 != "\t" }).lowercased()
+        }
+        guard mediaType == "application/json" else {
+            throw DeviceCredentialError(
+                code: .invalidResponse,
+                message: "the server answered \(response.header("content-type") ?? "no content type"), not JSON",
+                httpStatus: 200)
+        }
+        guard !response.body.isEmpty else {
+            throw DeviceCredentialError(code: .invalidResponse, message: "the server answered an empty body")
+        }
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(response.body))
+        } catch {
+            throw DeviceCredentialError(
+                code: .invalidResponse,
+                message: "the server's answer is not the expected JSON (\(Self.describe(error)))")
+        }
+    }
+
+    /// The error a non-200 answer stands for: the service's `errorCode` when it sent one.
+    static func error(for response: HTTPResponse) -> DeviceCredentialError {
+        let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: Data(response.body))
+        let retryAfter = response.header("retry-after").flatMap { Int($0) }.map { Duration.seconds($0) }
+        if let serviceCode = body?.errorCode ?? body?.error, !serviceCode.isEmpty {
+            return DeviceCredentialError(
+                code: .init(rawValue: serviceCode), message: body?.errorDescription ?? serviceCode,
+                httpStatus: response.status, retryAfter: retryAfter, errorCode: serviceCode)
+        }
+        let (code, message): (DeviceCredentialError.Code, String) =
+            switch response.status {
+            case 400: (.invalidRequest, "the server rejected the request")
+            case 401, 403: (.unauthorized, "the server refused the credentials")
+            case 404: (.notFound, "the server does not know this endpoint or object")
+            case 429: (.tooManyRequests, "the server asks to slow down")
+            case 500...599: (.serverError, "the server failed (HTTP \(response.status))")
+            default: (.invalidResponse, "unexpected HTTP status \(response.status)")
+            }
+        return DeviceCredentialError(code: code, message: message, httpStatus: response.status, retryAfter: retryAfter)
+    }
+
+    /// Names the missing or mistyped field, without echoing values (which may be secrets).
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "unreadable" }
+        switch error {
+        case .keyNotFound(let key, _): return "missing \(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .dataCorrupted: return "malformed JSON"
+        @unknown default: return "unreadable"
+        }
+    }
+}

@@ -1,0 +1,153 @@
+internal import CDeviceCredentialSecret
+
+/// Owns a libsecret `SecretService` proxy (with its open session) on one D-Bus connection.
+final class SecretServiceConnection: @unchecked Sendable {
+    // GDBus objects are thread-safe; SecretServiceKeyStore also serialises all calls through its mutex.
+    private let service: UnsafeMutablePointer<SecretService>
+
+    init() throws {
+        var error: UnsafeMutablePointer<GError>?
+        // Reach the bus first, so "no session bus" and "no Secret Service on it" stay distinct errors.
+        guard let bus = g_bus_get_sync(G_BUS_TYPE_SESSION, nil, &error) else {
+            throw GLibError.consume(
+                error, context: "cannot connect to the D-Bus session bus", fallback: .dbusUnavailable)
+        }
+        dc_g_object_unref(UnsafeMutableRawPointer(bus))  // GIO keeps its own reference to the shared bus
+        guard
+            let service = secret_service_open_sync(
+                secret_service_get_type(), nil, SECRET_SERVICE_OPEN_SESSION, nil, &error)
+        else {
+            throw GLibError.consume(error, context: "cannot open the Secret Service", fallback: .keyringUnavailable)
+        }
+        self.service = service
+    }
+
+    deinit {
+        dc_g_object_unref(service)
+    }
+
+    func store(_ material: KeyMaterial, item: KeyStoreItem) throws {
+        let attributes: [(String, String)] = [
+            ("profile", item.profile), ("tenant", item.tenantID), ("api-url", item.apiURL),
+            ("namespace", item.namespace.rawValue), ("key-kind", material.kind.rawValue),
+        ]
+        try requireUnlockedDefaultCollection()
+        let previous = try search(profile: item.profile)
+        defer { dc_g_list_free_objects(previous) }
+        try throwIfLocked(previous)
+        let stored = try material.pemText().withUnsafeBytes { pem in
+            var error: UnsafeMutablePointer<GError>?
+            let value = secret_value_new(pem.baseAddress?.assumingMemoryBound(to: CChar.self), pem.count, "text/plain")
+            defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+            let table = Self.table(attributes)
+            defer { g_hash_table_unref(table) }
+            guard
+                secret_service_store_sync(service, dc_key_schema(), table, "default", item.label, value, nil, &error)
+                    != 0
+            else { throw GLibError.consume(error, context: "cannot store the key") }
+            return true
+        }
+        // Items of this profile with other attributes (e.g. another tenant) are replaced, not kept beside it.
+        if stored {
+            for oldItem in Self.items(previous) where !Self.hasAttributes(oldItem, attributes) {
+                try deleteItem(oldItem)
+            }
+        }
+    }
+
+    func load(profile: String) throws -> KeyMaterial? {
+        let found = try search(profile: profile)
+        defer { dc_g_list_free_objects(found) }
+        let items = Self.items(found)
+        guard !items.isEmpty else { return nil }
+        try throwIfLocked(found)
+        var error: UnsafeMutablePointer<GError>?
+        guard secret_item_load_secret_sync(items[0], nil, &error) != 0 else {
+            throw GLibError.consume(error, context: "cannot read the key from the keyring")
+        }
+        guard let value = secret_item_get_secret(items[0]) else {
+            throw DeviceCredentialError(code: .keyringLocked, message: "the keyring did not release the key")
+        }
+        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        var length = 0
+        guard let bytes = secret_value_get(value, &length) else {
+            throw DeviceCredentialError(code: .invalidKey, message: "the keyring item holds no key")
+        }
+        return try KeyMaterial(pemText: UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+
+    func delete(profile: String) throws -> Bool {
+        let found = try search(profile: profile)
+        defer { dc_g_list_free_objects(found) }
+        try throwIfLocked(found)
+        let items = Self.items(found)
+        for item in items { try deleteItem(item) }
+        return !items.isEmpty
+    }
+
+    // MARK: Helpers
+
+    /// Every item of the schema for `profile`, locked or not; nothing is unlocked (that could prompt).
+    private func search(profile: String) throws -> UnsafeMutablePointer<GList>? {
+        let table = Self.table([("profile", profile)])
+        defer { g_hash_table_unref(table) }
+        var error: UnsafeMutablePointer<GError>?
+        let found = secret_service_search_sync(service, dc_key_schema(), table, SECRET_SEARCH_ALL, nil, &error)
+        if let error { throw GLibError.consume(error, context: "cannot search the keyring") }
+        return found
+    }
+
+    private func throwIfLocked(_ list: UnsafeMutablePointer<GList>?) throws {
+        if Self.items(list).contains(where: { secret_item_get_locked($0) != 0 }) {
+            throw DeviceCredentialError(code: .keyringLocked, message: "the keyring is locked; unlock it and retry")
+        }
+    }
+
+    /// Storing into a locked collection would ask libsecret to unlock it, which prompts; refuse instead.
+    private func requireUnlockedDefaultCollection() throws {
+        var error: UnsafeMutablePointer<GError>?
+        guard let collection = secret_collection_for_alias_sync(service, "default", SECRET_COLLECTION_NONE, nil, &error)
+        else {
+            if let error { throw GLibError.consume(error, context: "cannot find the default keyring") }
+            throw DeviceCredentialError(
+                code: .keyringUnavailable, message: "the Secret Service has no default keyring to store keys in")
+        }
+        defer { dc_g_object_unref(collection) }
+        if secret_collection_get_locked(collection) != 0 {
+            throw DeviceCredentialError(code: .keyringLocked, message: "the keyring is locked; unlock it and retry")
+        }
+    }
+
+    private func deleteItem(_ item: UnsafeMutablePointer<SecretItem>) throws {
+        var error: UnsafeMutablePointer<GError>?
+        guard secret_item_delete_sync(item, nil, &error) != 0 else {
+            throw GLibError.consume(error, context: "cannot delete the key from the keyring")
+        }
+    }
+
+    private static func items(_ list: UnsafeMutablePointer<GList>?) -> [UnsafeMutablePointer<SecretItem>] {
+        var result: [UnsafeMutablePointer<SecretItem>] = []
+        var node = list
+        while let current = node {
+            if let data = current.pointee.data { result.append(data.assumingMemoryBound(to: SecretItem.self)) }
+            node = current.pointee.next
+        }
+        return result
+    }
+
+    private static func hasAttributes(_ item: UnsafeMutablePointer<SecretItem>, _ expected: [(String, String)]) -> Bool
+    {
+        guard let table = secret_item_get_attributes(item) else { return false }
+        defer { g_hash_table_unref(table) }
+        return expected.allSatisfy { name, value in
+            guard let found = g_hash_table_lookup(table, name) else { return false }
+            return String(cString: found.assumingMemoryBound(to: CChar.self)) == value
+        }
+    }
+
+    private static func table(_ attributes: [(String, String)]) -> OpaquePointer {
+        let table = dc_string_table_new()!
+        for (name, value) in attributes { dc_string_table_insert(table, name, value) }
+        return table
+    }
+}

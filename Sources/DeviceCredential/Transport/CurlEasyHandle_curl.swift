@@ -1,0 +1,158 @@
+internal import CDeviceCredentialCurl
+
+/// Owns one libcurl easy handle. Not thread-safe: ``CurlTransport`` lends each handle to one request at a time.
+final class CurlEasyHandle: @unchecked Sendable {
+    // Only ever used by one request at a time (see CurlTransport's pool).
+    private let pointer: UnsafeMutableRawPointer
+
+    private static let globalInitialisation: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    init() throws {
+        guard Self.globalInitialisation, let pointer = curl_easy_init() else {
+            throw DeviceCredentialError(code: .networkError, message: "libcurl could not be initialised")
+        }
+        self.pointer = pointer
+    }
+
+    deinit { curl_easy_cleanup(pointer) }
+
+    /// Performs one exchange. Blocks the calling thread until the answer arrived or the limits tripped.
+    func perform(_ request: HTTPRequest, configuration: HTTPTransportConfiguration) throws -> HTTPResponse {
+        curl_easy_reset(pointer)  // keeps the connection cache, forgets the previous request's options
+        let sink = ResponseSink(limit: configuration.maximumResponseSize)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        var fields = request.headers.map { "\($0.name): \($0.value)" }
+        fields.append("Expect:")  // no 100-continue round trip
+        if request.body == nil { fields.append("Content-Type:") }  // curl would add a form type to a bodiless POST
+        for field in fields { headerList = curl_slist_append(headerList, field) }
+
+        try set(CURLOPT_URL, request.url)
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try set(CURLOPT_FOLLOWLOCATION, 0)
+        try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(configuration.timeout))
+        try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))
+        try set(CURLOPT_MAXFILESIZE_LARGE, offset: curl_off_t(configuration.maximumResponseSize))
+        try set(CURLOPT_USERAGENT, configuration.userAgent)
+        try check(dc_curl_setopt_slist(pointer, CURLOPT_HTTPHEADER, headerList))
+        switch (request.method, request.body) {
+        case ("GET", nil):
+            try set(CURLOPT_HTTPGET, 1)
+        case (let method, let body):
+            let bytes = body ?? []
+            try set(CURLOPT_CUSTOMREQUEST, method)
+            try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(bytes.count))
+            try check(bytes.withUnsafeBytes { dc_curl_setopt_pointer(pointer, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) })
+            if bytes.isEmpty { try set(CURLOPT_COPYPOSTFIELDS, "") }
+        }
+
+        let unmanagedSink = Unmanaged.passRetained(sink)
+        defer { unmanagedSink.release() }
+        try check(dc_curl_setopt_write_function(pointer, CURLOPT_WRITEFUNCTION, ResponseSink.bodyCallback))
+        try check(dc_curl_setopt_pointer(pointer, CURLOPT_WRITEDATA, unmanagedSink.toOpaque()))
+        try check(dc_curl_setopt_write_function(pointer, CURLOPT_HEADERFUNCTION, ResponseSink.headerCallback))
+        try check(dc_curl_setopt_pointer(pointer, CURLOPT_HEADERDATA, unmanagedSink.toOpaque()))
+
+        let result = curl_easy_perform(pointer)
+        if sink.exceededLimit || result == CURLE_FILESIZE_EXCEEDED {
+            throw DeviceCredentialError(
+                code: .invalidResponse,
+                message: "the response is larger than \(configuration.maximumResponseSize) bytes")
+        }
+        guard result == CURLE_OK else { throw Self.networkError(result) }
+        var status = 0
+        try check(dc_curl_getinfo_long(pointer, CURLINFO_RESPONSE_CODE, &status))
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) throws {
+        try check(dc_curl_setopt_long(pointer, option, value))
+    }
+
+    private func set(_ option: CURLoption, offset value: curl_off_t) throws {
+        try check(dc_curl_setopt_off(pointer, option, value))
+    }
+
+    private func set(_ option: CURLoption, _ value: String) throws {
+        // Strings are copied by libcurl (all options used here since 7.17), so the C string may go.
+        try check(value.withCString { dc_curl_setopt_string(pointer, option, $0) })
+    }
+
+    private func check(_ code: CURLcode) throws {
+        guard code == CURLE_OK else {
+            throw DeviceCredentialError(
+                code: .networkError, message: "libcurl refused an option: \(Self.describe(code))")
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+
+    private static func describe(_ code: CURLcode) -> String { String(cString: curl_easy_strerror(code)) }
+
+    /// The one place libcurl's failures become errors.
+    private static func networkError(_ code: CURLcode) -> DeviceCredentialError {
+        let what =
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT: "the server did not answer in time"
+            case CURLE_COULDNT_CONNECT: "the server refused the connection"
+            case CURLE_COULDNT_RESOLVE_HOST: "the server's name could not be resolved"
+            case CURLE_COULDNT_RESOLVE_PROXY: "the proxy's name could not be resolved"
+            case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING: "the connection was closed or reset"
+            case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE:
+                "the TLS connection failed"
+            default: "the request failed"
+            }
+        return DeviceCredentialError(code: .networkError, message: "\(what) (\(describe(code)))")
+    }
+}
+
+/// Collects one response's headers and body, refusing bodies past the limit.
+private final class ResponseSink {
+    let limit: Int
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+    var exceededLimit = false
+
+    init(limit: Int) { self.limit = limit }
+
+    static let bodyCallback: curl_write_callback = { data, size, count, context in
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        guard sink.body.count + length <= sink.limit else {
+            sink.exceededLimit = true
+            return 0  // makes libcurl stop with CURLE_WRITE_ERROR
+        }
+        data.map { sink.body.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: length)) }
+        return length
+    }
+
+    static let headerCallback: curl_write_callback = { data, size, count, context in
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        guard let data else { return length }
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            sink.headers = [:]  // a new response (after 100 Continue): forget the previous one's fields
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingWhitespace()
+            sink.headers[name] = value
+        }
+        return length
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces, tabs, CR and LF (compared as bytes: "\r\n" is one Character).
+    fileprivate func trimmingWhitespace() -> String {
+        let bytes = Array(utf8)
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+}

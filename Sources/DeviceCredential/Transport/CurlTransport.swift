@@ -1,0 +1,64 @@
+import Dispatch
+import Synchronization
+
+/// The default transport: the system libcurl (linked against the system OpenSSL), with the system CA
+/// store and the usual proxy variables (`https_proxy`, `no_proxy`...), which libcurl reads itself.
+///
+/// Refuses plain `http` except to loopback, never follows a redirect to another host, caps response
+/// bodies, and bounds every exchange with ``HTTPTransportConfiguration/timeout``. Handles (and their
+/// open connections) are pooled for reuse, which keeps an idle agent to one connection per server.
+public final class CurlTransport: HTTPTransport {
+    /// The limits every request obeys.
+    public let configuration: HTTPTransportConfiguration
+    private let idleHandles = Mutex<[CurlEasyHandle]>([])
+
+    /// Creates a transport with `configuration`.
+    public init(configuration: HTTPTransportConfiguration = HTTPTransportConfiguration()) {
+        self.configuration = configuration
+    }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var current = request
+        var origin = try APIURL(request.url)
+        for _ in 0...configuration.maximumRedirects {
+            let response = try await perform(current)
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location") else {
+                return response
+            }
+            let target = try APIURL(Self.resolve(location, against: origin))
+            guard target.isSameOrigin(as: origin) else {
+                throw DeviceCredentialError(
+                    code: .networkError, message: "refused a redirect from \(origin.host) to another host")
+            }
+            current.url = target.string
+            if response.status == 303 {
+                current.method = "GET"
+                current.body = nil
+            }
+            origin = target
+        }
+        throw DeviceCredentialError(code: .networkError, message: "too many redirects")
+    }
+
+    /// Runs the blocking libcurl exchange on a Dispatch worker, off the cooperative thread pool.
+    private func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let handle = try idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
+        let configuration = self.configuration
+        let response: HTTPResponse = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try handle.perform(request, configuration: configuration) })
+            }
+        }
+        idleHandles.withLock { if $0.count < 4 { $0.append(handle) } }
+        return response
+    }
+
+    /// An absolute URL for a `Location` value: absolute already, or an absolute path on `origin`.
+    private static func resolve(_ location: String, against origin: APIURL) -> String {
+        if location.hasPrefix("/") {
+            let port = origin.port.map { ":\($0)" } ?? ""
+            return "\(origin.scheme)://\(origin.host)\(port)\(location)"
+        }
+        return location
+    }
+}
