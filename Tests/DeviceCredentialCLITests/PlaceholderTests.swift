@@ -1,0 +1,3 @@
+import Testing
+
+@Test func cliPlaceholder() { #expect(Bool(true)) }
