@@ -8,10 +8,10 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     /// A sentence for a person.
     public var message: String
     /// The exit status.
-    public var status: ExitStatus
+    public var status: DevicecredExitStatus
 
     /// Creates a failure.
-    public init(code: String, message: String, status: ExitStatus) {
+    public init(code: String, message: String, status: DevicecredExitStatus) {
         self.code = code
         self.message = message
         self.status = status

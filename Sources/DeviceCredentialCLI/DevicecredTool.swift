@@ -18,7 +18,7 @@ public enum DevicecredTool {
             do {
                 var builtIn = command
                 try builtIn.run()
-                return ExitStatus.success.code
+                return DevicecredExitStatus.success.code
             } catch {
                 return reportParsingError(error, isJSON: false).code
             }
@@ -28,7 +28,7 @@ public enum DevicecredTool {
     }
 
     /// Runs a parsed command and maps what it throws to an exit status.
-    static func execute(_ command: some DevicecredCommand) async -> ExitStatus {
+    static func execute(_ command: some DevicecredCommand) async -> DevicecredExitStatus {
         let console = Console(isJSON: command.output.json)
         let context = CommandContext(console: console, logger: Logger(label: "devicecred"))
         do {
@@ -41,13 +41,14 @@ public enum DevicecredTool {
         }
     }
 
-    private static func reportParsingError(_ error: any Error, isJSON: Bool) -> ExitStatus {
+    private static func reportParsingError(_ error: any Error, isJSON: Bool) -> DevicecredExitStatus {
         let exitCode = Devicecred.exitCode(for: error)
         if exitCode == .success {
             StandardStream.output.write(Devicecred.fullMessage(for: error) + "\n")
             return .success
         }
-        let status: ExitStatus = exitCode == .validationFailure ? .usage : ExitStatus(exitCode.rawValue, "")
+        let status: DevicecredExitStatus =
+            exitCode == .validationFailure ? .usage : DevicecredExitStatus(exitCode.rawValue, "")
         if isJSON {
             let failure = CommandFailure(code: "usage", message: Devicecred.message(for: error), status: status)
             StandardStream.output.write(JSONRendering.render(Documents.error(failure)) + "\n")

@@ -1,7 +1,7 @@
 import DeviceCredential
 
 /// Renders devicecred(1) in roff (man(7) macros) from the command tree, plus the sections a command tree
-/// does not describe: exit statuses (from ``ExitStatus/all``), environment, files, examples.
+/// does not describe: exit statuses (from ``DevicecredExitStatus/all``), environment, files, examples.
 enum ManualPage {
     static func render(toolInfoJSON: String) throws -> String {
         let root = try ToolDescription(json: toolInfoJSON).command
@@ -32,7 +32,7 @@ enum ManualPage {
         page.section("OPTIONS")
         page.text("devicecred \\-\\-version prints the version; every command takes \\-h, \\-\\-help.")
         page.section("EXIT STATUS")
-        for status in ExitStatus.all {
+        for status in DevicecredExitStatus.all {
             page.macro("TP")
             page.raw("\\fB\(status.code)\\fR")
             page.text(Roff.escape(status.meaning))
@@ -70,8 +70,8 @@ enum ManualPage {
     }
 
     private static func shows(_ argument: ToolDescription.Argument) -> Bool {
-        let name = argument.names?.first?.name
-        return argument.shouldDisplay && name != "help" && name != "version"
+        let builtIn = (argument.names ?? []).contains { $0.name == "help" || $0.name == "version" }
+        return argument.shouldDisplay && !builtIn
     }
 
     private static func label(of argument: ToolDescription.Argument) -> String {
