@@ -45,6 +45,27 @@ import Testing
         #expect(try await sandbox.run("status", "--profile", profile).status == 3)
     }
 
+    @Test func aProfileWhoseKeyWasDeletedFromTheKeyringIsNotEnrolled() async throws {
+        let sandbox = try CLISandbox()
+        let user = TestEnvironment.uniqueName("cli-user")
+        let profile = TestEnvironment.uniqueName("keyless")
+        let enrolled = try await sandbox.enroll(userID: user, profile: profile).result
+        try #require(enrolled.status == 0, "\(enrolled)")
+        let cleared = try await ProcessRunner.run(
+            "/usr/bin/secret-tool", ["clear", "profile", profile], environment: sandbox.environment)
+        try #require(cleared.status == 0, "\(cleared)")
+
+        let status = try await sandbox.run("status", "--profile", profile, "--json")
+        #expect(status.status == 3, "\(status)")
+        #expect(try status.errorCode() == "not_enrolled")
+        #expect(status.stderr.contains("has no key in its secret-service store"))
+        // remove can only drop the settings; it says the server may still list the authenticator.
+        let removed = try await sandbox.run("remove", "--profile", profile)
+        #expect(removed.status == 0, "\(removed)")
+        #expect(removed.stdout.contains("it had no key in its store"))
+        #expect(try await sandbox.run("profiles", "--json").stdout == "[]\n")
+    }
+
     @Test func removeDeletesTheCredentialTheKeyAndTheProfile() async throws {
         let sandbox = try CLISandbox()
         let user = TestEnvironment.uniqueName("cli-user")
