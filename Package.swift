@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .library(name: "DeviceCredential", targets: ["DeviceCredential"]),
         .library(name: "DeviceCredentialServer", targets: ["DeviceCredentialServer"]),
+        .executable(name: "devicecred", targets: ["devicecred"]),
+        .executable(name: "devicecred-agent", targets: ["devicecred-agent"]),
         .executable(name: "devicecred-server", targets: ["devicecred-server"]),
         .executable(name: "devicecred-bench", targets: ["devicecred-bench"]),
     ],
@@ -35,6 +37,11 @@ let package = Package(
             providers: [.apt(["libsecret-1-dev"])]
         ),
         .systemLibrary(
+            name: "CDeviceCredentialGio",
+            pkgConfig: "gio-2.0",
+            providers: [.apt(["libglib2.0-dev"])]
+        ),
+        .systemLibrary(
             name: "CDeviceCredentialCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -48,6 +55,43 @@ let package = Package(
                 "CDeviceCredentialSecret",
                 "CDeviceCredentialCurl",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+
+        // The user-session agent's logic: the polling loop and the prompters (notification, terminal, command).
+        .target(
+            name: "DeviceCredentialAgent",
+            dependencies: [
+                "DeviceCredential",
+                "CDeviceCredentialGio",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        // The CLI's commands, output formats and exit codes, in a library so tests can reach them.
+        .target(
+            name: "DeviceCredentialCLI",
+            dependencies: [
+                "DeviceCredential",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "devicecred",
+            dependencies: ["DeviceCredentialCLI"],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "devicecred-agent",
+            dependencies: [
+                "DeviceCredentialAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -125,6 +169,21 @@ let package = Package(
                 // Only for GnomeKeyringControl_gio.swift, which locks and unlocks the test keyring over D-Bus.
                 "CDeviceCredentialSecret",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "DeviceCredentialCLITests",
+            dependencies: ["DeviceCredentialCLI", "DeviceCredential"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "DeviceCredentialAgentTests",
+            dependencies: [
+                "DeviceCredentialAgent",
+                "DeviceCredential",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift6
         ),

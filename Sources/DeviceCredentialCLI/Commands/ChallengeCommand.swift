@@ -1,0 +1,26 @@
+import ArgumentParser
+import DeviceCredential
+import FoundationEssentials
+
+/// `devicecred challenge`: the pending challenge with its context.
+struct ChallengeCommand: DevicecredCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "challenge",
+        abstract: "Show the pending challenge (action, IP address, user agent, time left, custom data), if any.",
+        discussion: "Prints \"no pending challenge\" (with --json: null) and exits 0 when nothing is pending.")
+
+    @OptionGroup var profileOptions: ProfileOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(in context: CommandContext) async throws {
+        let opened = try ProfileContext.open(profileOptions, logger: context.logger)
+        _ = try opened.requirePublicKey()
+        guard let challenge = try await opened.client.getChallenge() else {
+            context.console.result(.null, human: "no pending challenge")
+            return
+        }
+        let now = Date()
+        context.console.result(
+            Documents.challenge(challenge, now: now), human: HumanText.challenge(challenge, now: now))
+    }
+}

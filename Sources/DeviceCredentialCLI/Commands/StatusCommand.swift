@@ -1,0 +1,24 @@
+import ArgumentParser
+import DeviceCredential
+import FoundationEssentials
+
+/// `devicecred status`: the local key and the server's view of the credential.
+struct StatusCommand: DevicecredCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the profile's key (kind, SHA-256 fingerprint of its public key) and the server's view of it.",
+        discussion: "Exits 0 only when the key is here and the server knows the credential.")
+
+    @OptionGroup var profileOptions: ProfileOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(in context: CommandContext) async throws {
+        let opened = try ProfileContext.open(profileOptions, logger: context.logger)
+        let publicKey = try opened.requirePublicKey()
+        context.console.progress(HumanText.localStatus(opened.profile, publicKey: publicKey))
+        let credential = try await opened.client.getCredential()
+        context.console.result(
+            Documents.status(profile: opened.profile, publicKey: publicKey, credential: credential),
+            human: HumanText.credential(credential, now: Date()))
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import DeviceCredential
+
+/// The `devicecred` command tree.
+public struct Devicecred: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "devicecred",
+        abstract: "Approve and deny push sign-in challenges from this Linux machine.",
+        discussion: """
+            Enroll this machine once with a token from your backend, then see and answer the sign-in \
+            challenges sent to it. Each profile is one enrollment (API URL, tenant, user, key); --profile \
+            picks one (default: default). Exit statuses are documented in devicecred(1) and Docs/cli.md.
+            """,
+        version: DeviceCredentialVersion.string,
+        subcommands: [
+            EnrollCommand.self, StatusCommand.self, ChallengeCommand.self, ApproveCommand.self, DenyCommand.self,
+            RemoveCommand.self, ProfilesCommand.self, GenerateManualCommand.self,
+        ])
+
+    public static var _errorPrefix: String { "devicecred: " }
+
+    public init() {}
+}

@@ -1,0 +1,52 @@
+/// The exit statuses `devicecred` documents. Scripts branch on these numbers, so they live here and
+/// only here: the man page's EXIT STATUS section is generated from ``all``, and Docs/cli.md lists the same.
+public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible {
+    /// The process exit status.
+    public let code: Int32
+    /// What the status means, as the man page says it.
+    public let meaning: String
+
+    init(_ code: Int32, _ meaning: String) {
+        self.code = code
+        self.meaning = meaning
+    }
+
+    public var description: String { "\(code)" }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    /// The command did what it was asked (including "no pending challenge" for `challenge`).
+    public static let success = DevicecredExitStatus(0, "Success.")
+    /// Any failure without a more specific status below.
+    public static let failure = DevicecredExitStatus(1, "Generic failure (see the message).")
+    /// The command line is wrong: unknown or missing options, conflicting options, a missing verification code.
+    public static let usage = DevicecredExitStatus(
+        2, "Usage error: unknown, missing or conflicting options, or a number-matching code that is needed.")
+    /// The profile is not enrolled on this machine (no profile, or no key in its store).
+    public static let notEnrolled = DevicecredExitStatus(3, "The profile is not enrolled on this machine.")
+    /// The server no longer knows the credential (`invalid_credential`): it was revoked or removed there.
+    public static let revoked = DevicecredExitStatus(
+        4, "The credential was revoked or removed on the server (invalid_credential); enroll again.")
+    /// The keyring is locked, has no Secret Service, or there is no D-Bus session bus.
+    public static let keyringUnavailable = DevicecredExitStatus(
+        5, "The keyring is locked, or no Secret Service or D-Bus session bus is available.")
+    /// The server could not be reached, failed (5xx), answered something that is not the protocol, or asked to slow down.
+    public static let serviceUnavailable = DevicecredExitStatus(
+        6, "Network or server error: unreachable, timed out, HTTP 5xx, malformed answer, or rate limited.")
+    /// The challenge was already answered, has expired, or (without an id) none is pending.
+    public static let challengeUnavailable = DevicecredExitStatus(
+        7, "The challenge was already answered or has expired, or no challenge is pending to approve or deny.")
+    /// The enrollment token has expired or the server rejected it.
+    public static let tokenRejected = DevicecredExitStatus(8, "The enrollment token has expired or was rejected.")
+    /// The server did not verify an approval: a wrong number-matching code used the challenge up.
+    public static let approvalNotVerified = DevicecredExitStatus(
+        9, "The server did not verify the approval (wrong verification code); the challenge is used up.")
+
+    /// Every status, in numeric order.
+    public static let all: [DevicecredExitStatus] = [
+        .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
+        .challengeUnavailable, .tokenRejected, .approvalNotVerified,
+    ]
+}

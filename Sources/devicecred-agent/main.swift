@@ -1,0 +1,1 @@
+print("devicecred-agent: not yet")
