@@ -187,9 +187,22 @@ struct KeyStoreTests {
         #expect(fields.contains("attribute.key-kind = software"))
     }
 
+    /// Locking a keyring would disturb every test that shares the session's, so this runs in a child
+    /// process on a bus of its own with a gnome-keyring of its own (GIO binds one session bus per process).
     @Test("a locked keyring is keyring_locked, never not_enrolled, and the key is there after unlocking")
     func lockedKeyring() async throws {
-        _ = try TestEnvironment.requireKeyring()
+        guard TestEnvironment.variable("DEVICECRED_TEST_CHILD_OWN_KEYRING") != nil else {
+            let bus = try BareDBusDaemon(keyringPassword: "locked-keyring-test")
+            defer { bus.stop() }
+            var environment = ProcessInfo.processInfo.environment
+            environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+            environment["DEVICECRED_TEST_KEYRING_PASSWORD"] = "locked-keyring-test"
+            environment["DEVICECRED_TEST_CHILD_OWN_KEYRING"] = "1"
+            let child = try runTestInChild("KeyStoreTests/lockedKeyring", environment: environment)
+            #expect(child.status == 0, "child: \(child.output)")
+            #expect(child.output.contains("1 test in 1 suite passed"), "child: \(child.output)")
+            return
+        }
         let store = SecretServiceKeyStore()
         let item = item()
         let key = try SoftwareSigningKey()
@@ -276,13 +289,15 @@ func runTestInChild(_ filter: String, environment: [String: String]) throws -> (
         testBinary, ["--testing-library", "swift-testing", "--filter", filter], environment: environment)
 }
 
-/// A real D-Bus daemon with nothing on it and no service activation: a session without a keyring.
+/// A real D-Bus daemon with no service activation: a session without a keyring, or, given a password,
+/// with a gnome-keyring of its own whose login keyring that password unlocks.
 struct BareDBusDaemon {
     let address: String
     private let process: Process
+    private let keyring: Process?
     private let directory: TemporaryDirectory
 
-    init() throws {
+    init(keyringPassword: String? = nil) throws {
         directory = try TemporaryDirectory()
         let configuration = """
             <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -311,13 +326,41 @@ struct BareDBusDaemon {
             usleep(10_000)
         }
         try #require(FileManager.default.fileExists(atPath: socket), "dbus-daemon did not start")
-        address = "unix:path=" + socket
+        let busAddress = "unix:path=" + socket
+        let home = directory.path
+        address = busAddress
+        keyring = try keyringPassword.map { try Self.startKeyring(on: busAddress, in: home, password: $0) }
+    }
+
+    private static func startKeyring(on address: String, in directory: String, password: String) throws -> Process {
+        let keyring = Process()
+        keyring.executableURL = URL(fileURLWithPath: "/usr/bin/gnome-keyring-daemon")
+        keyring.arguments = ["--foreground", "--unlock", "--components=secrets"]
+        keyring.environment = ProcessInfo.processInfo.environment.merging([
+            "DBUS_SESSION_BUS_ADDRESS": address, "HOME": directory, "XDG_DATA_HOME": directory + "/data",
+            "XDG_RUNTIME_DIR": directory,
+        ]) { $1 }
+        let passwordPipe = Pipe()
+        keyring.standardInput = passwordPipe
+        keyring.standardOutput = FileHandle.nullDevice
+        keyring.standardError = FileHandle.nullDevice
+        try keyring.run()
+        passwordPipe.fileHandleForWriting.write(Data(password.utf8))
+        try passwordPipe.fileHandleForWriting.close()
+        // gdbus returns as soon as the Secret Service owns its name (bounded by its own timeout).
+        let waited = try runProgram(
+            "/usr/bin/gdbus", ["wait", "--session", "--timeout", "30", "org.freedesktop.secrets"],
+            environment: ["DBUS_SESSION_BUS_ADDRESS": address])
+        try #require(waited.status == 0, "gnome-keyring-daemon did not come up: \(waited.output)")
+        return keyring
     }
 
     func stop() {
         // SIGKILL: a child spawned from a Dispatch worker inherits its blocked SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        for daemon in [keyring, process].compactMap({ $0 }) {
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+        }
         directory.remove()
     }
 }
