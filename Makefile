@@ -7,7 +7,15 @@ SCRIPTS := Tests/scripts
 DEBUG_BIN = $(shell $(SWIFT) build --show-bin-path)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps build test demo bench lint format clean
+# A prefix inside $HOME is a per-user install: the unit goes where `systemctl --user` finds user units.
+ifeq ($(patsubst $(HOME)/%,HOME,$(PREFIX)),HOME)
+UNITDIR ?= $(HOME)/.config/systemd/user
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/user
+endif
+EXECUTABLES := devicecred devicecred-agent devicecred-server
+
+.PHONY: all deps build test demo bench lint format install uninstall clean
 
 all: build
 
@@ -39,6 +47,22 @@ lint:
 
 format:
 	$(SWIFT) format format --in-place --configuration .swift-format --recursive Sources Tests Package.swift
+
+install: deps
+	for product in $(EXECUTABLES); do $(SWIFT) build -c release --product $$product || exit 1; done
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR)
+	cd $(RELEASE_BIN) && install -m 755 $(EXECUTABLES) $(abspath $(DESTDIR)$(PREFIX))/bin/
+	sed 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/devicecred-agent|' \
+		Sources/devicecred-agent/systemd/devicecred-agent.service >$(DESTDIR)$(UNITDIR)/devicecred-agent.service
+	$(SCRIPTS)/generate-cli-extras.sh $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/share
+	@echo "installed in $(PREFIX); start the agent with: systemctl --user daemon-reload && systemctl --user enable --now devicecred-agent"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(EXECUTABLES)) $(DESTDIR)$(UNITDIR)/devicecred-agent.service
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/devicecred \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devicecred \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devicecred.fish \
+		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1
 
 clean:
 	rm -rf .build
