@@ -43,7 +43,8 @@ public struct CommandPrompter: ChallengePrompter {
 extension String {
     /// Without leading and trailing spaces, tabs and carriage returns.
     func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        // "\r\n" is a single Character in Swift: test the scalars.
+        let isSpace: (Character) -> Bool = { $0.unicodeScalars.allSatisfy { " \t\r\n".unicodeScalars.contains($0) } }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
         }
