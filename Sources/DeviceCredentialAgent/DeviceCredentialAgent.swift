@@ -102,3 +102,8 @@ public struct DeviceCredentialAgent: Service {
         }
     }
 }
+
+extension DeviceCredentialAgent: CustomStringConvertible {
+    /// How ServiceLifecycle's logs name the service (not a dump of its settings).
+    public var description: String { "DeviceCredentialAgent" }
+}

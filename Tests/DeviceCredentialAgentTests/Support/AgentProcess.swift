@@ -6,10 +6,15 @@ final class RunningProcess: @unchecked Sendable {
     let stderr = LineLog()
     let stdout = LineLog()
     private let exited = LineLog()
+    private let stopSignal: Int32
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: FileHandle? = nil)
-        throws
-    {
+    /// Starts `executable`; `stopSignal` is what ends it when the test is done with it (helpers that
+    /// need no clean exit get SIGKILL).
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: FileHandle? = nil,
+        stopSignal: Int32 = SIGTERM
+    ) throws {
+        self.stopSignal = stopSignal
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
@@ -56,7 +61,7 @@ final class RunningProcess: @unchecked Sendable {
     /// Ends the process (SIGTERM, then SIGKILL) if it still runs.
     func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, stopSignal)
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(20000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -1,49 +1,79 @@
 import Foundation
 
-/// Runs a short command to completion and returns its stdout (throws on a non-zero exit).
+/// Runs a short command to completion and returns its stdout (throws on a non-zero exit, with its stderr).
+/// `capture: false` for tmux, whose clients hand their output to a long-lived server: their stdout
+/// goes to a file read once they exit.
 @discardableResult
-func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
+func runCommand(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, capture: Bool = true
+) async throws -> String {
+    guard capture else { return try await runDetaching(executable, arguments) }
+    let process = try RunningProcess(executable, arguments, environment: environment)
+    let status = try await process.waitForExit()
+    try await process.stdout.waitUntilClosed()
+    let text = process.stdout.lines.joined(separator: "\n")
+    guard status == 0 else {
+        let errors = process.stderr.lines.joined(separator: "\n")
+        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed (\(status)): \(text) \(errors)")
     }
     return text
 }
 
+/// Runs a command that leaves a daemon behind (tmux new-session), output discarded, and reaps it
+/// with waitpid: Foundation's Process never reports such a client's exit here.
+private func runDetaching(_ executable: String, _ arguments: [String]) async throws -> String {
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // The daemon must not keep other processes' pipes (this test runner's) open.
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
+        throw TestFailure("cannot start \(executable)")
+    }
+    let child = pid
+    let status = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            continuation.resume(returning: status)
+        }
+    }
+    guard status == 0 else { throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed") }
+    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+}
+
 /// Locks and unlocks the test session's login keyring, as a person would (gnome-keyring's prompt-free unlock).
 enum KeyringControl {
-    static func lock() throws {
-        let collection = try defaultCollection()
-        try gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "['\(collection)']")
+    static func lock() async throws {
+        let collection = try await defaultCollection()
+        try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "['\(collection)']")
     }
 
-    static func unlock() throws {
+    static func unlock() async throws {
         let password = try TestServices.require("DEVICECRED_TEST_KEYRING_PASSWORD")
-        let collection = try defaultCollection()
-        let session = try gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.OpenSession", "plain", "<''>")
+        let collection = try await defaultCollection()
+        let session = try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.OpenSession", "plain", "<''>")
         guard let sessionPath = session.split(separator: "'").dropFirst().first.map(String.init) else {
             throw TestFailure("no session path in \(session)")
         }
         let bytes = password.utf8.map { String($0) }.joined(separator: ", ")
-        try gdbus(
+        try await gdbus(
             "/org/freedesktop/secrets",
             "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface.UnlockWithMasterPassword", collection,
             "(objectpath '\(sessionPath)', @ay [], @ay [\(bytes)], 'text/plain')")
-        try gdbus(sessionPath, "org.freedesktop.Secret.Session.Close")
+        try await gdbus(sessionPath, "org.freedesktop.Secret.Session.Close")
     }
 
-    private static func defaultCollection() throws -> String {
-        let reply = try gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "default")
+    private static func defaultCollection() async throws -> String {
+        let reply = try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "default")
         guard let path = reply.split(separator: "'").dropFirst().first.map(String.init), path != "/" else {
             throw TestFailure("the test keyring has no default collection: \(reply)")
         }
@@ -51,8 +81,8 @@ enum KeyringControl {
     }
 
     @discardableResult
-    private static func gdbus(_ path: String, _ method: String, _ arguments: String...) throws -> String {
-        try runCommand(
+    private static func gdbus(_ path: String, _ method: String, _ arguments: String...) async throws -> String {
+        try await runCommand(
             "/usr/bin/gdbus",
             ["call", "--session", "--dest", "org.freedesktop.secrets", "--object-path", path, "--method", method]
                 + arguments)

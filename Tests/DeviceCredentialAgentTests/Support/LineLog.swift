@@ -51,6 +51,13 @@ final class LineLog: Sendable {
         waiters.forEach { $0.continuation.resume(returning: nil) }
     }
 
+    /// Waits until the writer closed its end (all output read).
+    func waitUntilClosed(timeout: Duration = .seconds(30)) async throws {
+        // No line contains a NUL: this wait ends only when the log closes (or at the deadline).
+        _ = try? await waitForLine(containing: "\u{0}", timeout: timeout)
+        guard state.withLock({ $0.closed }) else { throw TestFailure("the output was never closed") }
+    }
+
     /// Waits for a line containing `text` whose index is at least `from`. Throws after `timeout`.
     @discardableResult
     func waitForLine(containing text: String, from: Int = 0, timeout: Duration = .seconds(30)) async throws -> String {
