@@ -95,7 +95,8 @@ public struct DeviceCredentialAgent: Service {
             let profiles = wanted.isEmpty ? all : all.filter { wanted.contains($0.name) }
             if !profiles.isEmpty { return profiles }
             if !reported {
-                logger.notice("no enrolled profile yet; waiting for one", metadata: ["profiles": "\(profileStore.path)"])
+                logger.notice(
+                    "no enrolled profile yet; waiting for one", metadata: ["profiles": "\(profileStore.path)"])
                 reported = true
             }
             _ = try await clock.waitBeforeNextPoll(configuration.schedule.interval)

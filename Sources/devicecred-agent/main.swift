@@ -34,10 +34,13 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds between polls (jittered by ±10%).")
     var interval: Double = 5
 
-    @Option(help: "How to ask: notification, terminal or command (default: notification when available, else terminal).")
+    @Option(
+        help: "How to ask: notification, terminal or command (default: notification when available, else terminal).")
     var prompt: String?
 
-    @Option(name: .customLong("prompt-command"), help: "Shell command for --prompt command; gets the challenge as JSON on stdin.")
+    @Option(
+        name: .customLong("prompt-command"),
+        help: "Shell command for --prompt command; gets the challenge as JSON on stdin.")
     var promptCommand: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")

@@ -62,8 +62,10 @@ enum AgentBenchmarks {
         }
         let note = "\(count) challenges, default 5 s interval (±10% jitter); command prompter timestamp"
         return [
-            BenchmarkResult(name: "agent challenge-to-prompt median", value: sample.percentile(50), unit: "ms", note: note),
-            BenchmarkResult(name: "agent challenge-to-prompt p99", value: sample.percentile(99), unit: "ms", note: note),
+            BenchmarkResult(
+                name: "agent challenge-to-prompt median", value: sample.percentile(50), unit: "ms", note: note),
+            BenchmarkResult(
+                name: "agent challenge-to-prompt p99", value: sample.percentile(99), unit: "ms", note: note),
         ]
     }
 }
@@ -112,7 +114,8 @@ private struct AgentSandbox {
     func startPush(user: String) async throws {
         let (state, token) = try await track(user: user, action: "signIn")
         guard state == "CHALLENGE_REQUIRED" else { throw BenchFailure("track gave \(state)") }
-        _ = try await call("POST", "/client/challenge/push", authorization: "Bearer " + token, body: ["action": "signIn"])
+        _ = try await call(
+            "POST", "/client/challenge/push", authorization: "Bearer " + token, body: ["action": "signIn"])
     }
 
     private func track(user: String, action: String) async throws -> (String, String) {

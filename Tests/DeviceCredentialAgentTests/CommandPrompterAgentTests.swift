@@ -28,8 +28,9 @@ struct CommandPrompterAgentTests {
         #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
 
         // The command got the challenge and its context as JSON on stdin.
-        let json = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: home.runtime + "/challenge.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: home.runtime + "/challenge.json"))) as? [String: Any]
         #expect(json?["challengeId"] as? String == push.challengeId)
         #expect(json?["actionCode"] as? String == "signIn")
         #expect(json?["profile"] as? String == device.profile.name)

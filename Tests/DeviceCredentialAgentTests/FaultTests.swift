@@ -78,7 +78,7 @@ struct FaultTests {
         let backend = try TestServices.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend, keyStore: .secretService)
         try await KeyringControl.lock()
-        
+
         let agent = try approvingAgent()
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
         let push = try await backend.startPush(user: device.userID)
@@ -150,7 +150,7 @@ final class HangingServer: @unchecked Sendable {
     }
 
     deinit {
-        clients.forEach { close($0) }
+        for client in clients { close(client) }
         close(socket)
     }
 }

@@ -40,7 +40,10 @@ struct NotificationPrompterAgentTests {
         environment["DBUS_SESSION_BUS_ADDRESS"] = address
         let server = try RunningProcess(
             "/usr/bin/python3",
-            [TestServices.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", answer],
+            [
+                TestServices.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer",
+                answer,
+            ],
             environment: environment, stopSignal: SIGKILL)
         try await server.stdout.waitForLine(containing: "ready")
         return Desktop(bus: bus, server: server, address: address, log: log)

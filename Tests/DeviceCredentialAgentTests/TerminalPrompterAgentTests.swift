@@ -17,12 +17,9 @@ struct TerminalPrompterAgentTests {
         let follower: RunningProcess
         var log: LineLog { follower.stdout }
 
-        let serverPID: Int32
-
-        private init(socket: String, follower: RunningProcess, serverPID: Int32) {
+        private init(socket: String, follower: RunningProcess) {
             self.socket = socket
             self.follower = follower
-            self.serverPID = serverPID
         }
 
         static func start(home: TestHome, arguments: [String]) async throws -> Pane {
@@ -30,20 +27,19 @@ struct TerminalPrompterAgentTests {
             let log = home.root + "/agent.log"
             FileManager.default.createFile(atPath: log, contents: nil)
             let environment = home.environment()
-            let assignments = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME"]
-                .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
+            let assignments = [
+                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME",
+            ]
+            .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
             let command =
                 "env " + assignments.joined(separator: " ") + " "
                 + ([try TestServices.binary("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
                 + " 2>>" + quote(log)
             try await runCommand(
                 "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
-            let pid = try await runCommand(
-                "/usr/bin/tmux", ["-S", socket, "display-message", "-p", "#{pid}"], capture: false)
             return Pane(
                 socket: socket,
-                follower: try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL),
-                serverPID: Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+                follower: try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
         }
 
         func type(_ keys: String...) async throws {
@@ -56,7 +52,7 @@ struct TerminalPrompterAgentTests {
 
         deinit {
             // Ends the tmux server, which hangs up the pane and the agent in it.
-            if serverPID > 0 { kill(serverPID, SIGTERM) }
+            runBlocking("/usr/bin/tmux", ["-S", socket, "kill-server"])
         }
 
         static func quote(_ text: String) -> String {
@@ -65,7 +61,8 @@ struct TerminalPrompterAgentTests {
     }
 
     private func pane() async throws -> Pane {
-        try await Pane.start(home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"])
+        try await Pane.start(
+            home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"])
     }
 
     @Test("y approves; the terminal shows the challenge's context")

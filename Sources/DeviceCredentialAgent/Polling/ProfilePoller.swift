@@ -150,7 +150,8 @@ struct ProfilePoller: Sendable {
         logger.info(
             "challenge received",
             metadata: [
-                "action": "\(request.challenge.actionCode ?? "-")", "ipAddress": "\(request.challenge.ipAddress ?? "-")",
+                "action": "\(request.challenge.actionCode ?? "-")",
+                "ipAddress": "\(request.challenge.ipAddress ?? "-")",
             ])
         let prompter = self.prompter
         let timeLeft = request.timeLeft

@@ -67,7 +67,7 @@ final class NotificationBus: Sendable {
     {
         let actionStrings = actions.flatMap { [$0.key, $0.label] }
         let cStrings = actionStrings.map { UnsafePointer(strdup($0)) } + [nil]
-        defer { cStrings.forEach { free(UnsafeMutableRawPointer(mutating: $0)) } }
+        defer { for string in cStrings { free(UnsafeMutableRawPointer(mutating: string)) } }
         let actionVariant = cStrings.withUnsafeBufferPointer { g_variant_new_strv($0.baseAddress, -1) }
         var hintEntries: [OpaquePointer?] = [
             entry("urgency", g_variant_new_byte(hints.urgency)),

@@ -96,7 +96,8 @@ public struct CodeEntryDialog: Sendable {
                     executable: directory + "/zenity", arguments: ["--entry", "--title=devicecred", "--text"])
             }
             if access(directory + "/kdialog", X_OK) == 0 {
-                return CodeEntryDialog(executable: directory + "/kdialog", arguments: ["--title", "devicecred", "--inputbox"])
+                return CodeEntryDialog(
+                    executable: directory + "/kdialog", arguments: ["--title", "devicecred", "--inputbox"])
             }
         }
         return nil

@@ -25,7 +25,8 @@ public enum PrompterChoice {
             return CommandPrompter(command: command, logger: logger)
         case .terminal:
             guard TerminalPrompter.isAvailable() else {
-                throw DeviceCredentialError(code: .promptFailed, message: "--prompt terminal needs a terminal (/dev/tty)")
+                throw DeviceCredentialError(
+                    code: .promptFailed, message: "--prompt terminal needs a terminal (/dev/tty)")
             }
             return TerminalPrompter()
         case .notification:

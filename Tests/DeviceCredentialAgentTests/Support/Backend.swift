@@ -42,7 +42,8 @@ struct Backend: Sendable {
         let json = try await call(
             "POST", "/client/verify/push", authorization: "Bearer " + push.token,
             body: ["challengeId": push.challengeId])
-        return Verdict(isVerified: json["isVerified"] as? Bool ?? false, isConsumed: json["isConsumed"] as? Bool ?? false)
+        return Verdict(
+            isVerified: json["isVerified"] as? Bool ?? false, isConsumed: json["isConsumed"] as? Bool ?? false)
     }
 
     /// Deletes every authenticator of `user` on the server (revokes the credential).
@@ -54,7 +55,8 @@ struct Backend: Sendable {
         }
     }
 
-    private func raw(_ method: String, _ path: String, authorization: String, body: [String: Any]?) async throws -> Any {
+    private func raw(_ method: String, _ path: String, authorization: String, body: [String: Any]?) async throws -> Any
+    {
         var headers = [(name: "Authorization", value: authorization)]
         var bytes: [UInt8]?
         if let body {
@@ -64,7 +66,8 @@ struct Backend: Sendable {
         let response = try await CurlTransport().send(
             HTTPRequest(method: method, url: apiURL + path, headers: headers, body: bytes))
         guard response.status == 200 else {
-            throw TestFailure("\(method) \(path): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+            throw TestFailure(
+                "\(method) \(path): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
         }
         return try JSONSerialization.jsonObject(with: Data(response.body))
     }
@@ -98,7 +101,8 @@ struct TestDevice: Sendable {
             name: name ?? "agent-" + UUID().uuidString.prefix(8).lowercased(), apiURL: backend.apiURL,
             tenantID: backend.tenantID, deviceName: "agent test", keyStore: kind, usesNumberMatching: numberMatching)
         let keyStore: any KeyStore = kind == .file ? home.fileKeyStore : SecretServiceKeyStore()
-        let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: HeaderTrimmingTransport())
+        let client = try DeviceCredentialClient(
+            profile: profile, keyStore: keyStore, transport: HeaderTrimmingTransport())
         _ = try await client.addCredential(token: token)
         try home.profileStore.save(profile)
         return TestDevice(profile: profile, userID: userID, keyStore: keyStore)

@@ -33,21 +33,47 @@ private func runDetaching(_ executable: String, _ arguments: [String]) async thr
     let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
     for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for argument in argv { free(argument) } }
+    // Default signal handling and no mask: the test runner's ignored signals (SIGHUP) must not be
+    // inherited, or the pane's shell would survive the end of its tmux session.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     var pid: pid_t = 0
-    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
+    guard posix_spawn(&pid, executable, &actions, &attributes, argv, environ) == 0 else {
         throw TestFailure("cannot start \(executable)")
     }
     let child = pid
     let status = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            var status: Int32 = 0
-            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-            continuation.resume(returning: status)
-        }
+        DispatchQueue.global().async { continuation.resume(returning: reap(child)) }
     }
     guard status == 0 else { throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed") }
     return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+}
+
+/// Waits for `pid` to end and returns its wait status.
+func reap(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status
+}
+
+/// Runs a command to its end, blocking (for cleanup in a deinit).
+@discardableResult
+func runBlocking(_ executable: String, _ arguments: [String]) -> Int32 {
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for argument in argv { free(argument) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, nil, nil, argv, environ)
+    guard spawned == 0 else { return -spawned }
+    return reap(pid)
 }
 
 /// Locks and unlocks the test session's login keyring, as a person would (gnome-keyring's prompt-free unlock).
@@ -60,7 +86,8 @@ enum KeyringControl {
     static func unlock() async throws {
         let password = try TestServices.require("DEVICECRED_TEST_KEYRING_PASSWORD")
         let collection = try await defaultCollection()
-        let session = try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.OpenSession", "plain", "<''>")
+        let session = try await gdbus(
+            "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.OpenSession", "plain", "<''>")
         guard let sessionPath = session.split(separator: "'").dropFirst().first.map(String.init) else {
             throw TestFailure("no session path in \(session)")
         }

@@ -48,7 +48,7 @@ final class LineLog: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        waiters.forEach { $0.continuation.resume(returning: nil) }
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
     }
 
     /// Waits until the writer closed its end (all output read).
@@ -71,7 +71,8 @@ final class LineLog: Sendable {
                     let found = self.state.withLock { state -> String?? in
                         if let line = state.lines.dropFirst(from).first(where: { $0.contains(text) }) { return line }
                         if state.closed { return .some(nil) }
-                        state.waiters.append(Waiter(id: id, predicate: { $0.contains(text) }, continuation: continuation))
+                        state.waiters.append(
+                            Waiter(id: id, predicate: { $0.contains(text) }, continuation: continuation))
                         return nil
                     }
                     if let found { continuation.resume(returning: found) }
@@ -88,12 +89,13 @@ final class LineLog: Sendable {
                 state.waiters.removeAll { $0.id == id }
                 return stale
             }
-            stale.forEach { $0.continuation.resume(returning: nil) }
+            for waiter in stale { waiter.continuation.resume(returning: nil) }
             group.cancelAll()
             return first
         }
         guard let line else {
-            throw TestFailure("no line containing '\(text)' within \(timeout); lines:\n" + lines.suffix(40).joined(separator: "\n"))
+            throw TestFailure(
+                "no line containing '\(text)' within \(timeout); lines:\n" + lines.suffix(40).joined(separator: "\n"))
         }
         return line
     }

@@ -26,7 +26,8 @@ enum TestServices {
     /// Where the built executables are: next to the test runner, or DEVICECRED_BIN_DIR.
     static func binary(_ name: String) throws -> String {
         let runner = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        let directory = ProcessInfo.processInfo.environment["DEVICECRED_BIN_DIR"] ?? runner.deletingLastPathComponent().path
+        let directory =
+            ProcessInfo.processInfo.environment["DEVICECRED_BIN_DIR"] ?? runner.deletingLastPathComponent().path
         let path = directory + "/" + name
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestFailure("\(path) is missing: build it first (swift build), or set DEVICECRED_BIN_DIR")
