@@ -22,7 +22,7 @@ public struct DeviceCredentialAgent: Service {
         profileStore: ProfileStore,
         prompter: any ChallengePrompter,
         clock: any AgentClock = SystemAgentClock(),
-        transport: any HTTPTransport = HeaderTrimmingTransport(),
+        transport: any HTTPTransport = CurlTransport(),
         logger: Logger,
         makeClient: @escaping @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient = {
             try DeviceCredentialClient(profile: $0, transport: $1, logger: $2)

@@ -50,10 +50,10 @@ enum AgentBenchmarks {
         for index in 0..<count {
             // A random phase against the poll schedule, as real sign-ins have.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0..<5000)))
-            let denied = agent.count("challenge denied")
+            let denied = agent.count("] challenge denied")
             try await sandbox.startPush(user: user)
             let created = Date().timeIntervalSince1970
-            try await agent.waitForLine("challenge denied", count: denied + 1, timeout: 30)
+            try await agent.waitForLine("] challenge denied", count: denied + 1, timeout: 30)
             let lines = try String(contentsOfFile: stamps, encoding: .utf8).split(separator: "\n")
             guard lines.count == index + 1, let prompted = Double(lines.last!) else {
                 throw BenchFailure("the prompt command did not record challenge \(index + 1)")
@@ -105,7 +105,7 @@ private struct AgentSandbox {
         guard state == "ALLOW" else { throw BenchFailure("enrollment track gave \(state)") }
         let profile = try DeviceProfile(
             name: "bench", apiURL: server.baseURL, tenantID: server.tenantID, keyStore: .file)
-        let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: TrimmedHeaders())
+        let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: CurlTransport())
         _ = try await client.addCredential(token: token)
         try profileStore.save(profile)
         return user
@@ -191,7 +191,7 @@ private final class AgentUnderTest: @unchecked Sendable {
         return lines.count { $0.contains(text) }
     }
 
-    var polls: Int { count(" polled ") }
+    var polls: Int { count("] polled") }
 
     /// Waits (bounded) until `count` lines contain `text`; checks every 10 ms.
     func waitForLine(_ text: String, count wanted: Int, timeout: Double) async throws {
@@ -205,7 +205,7 @@ private final class AgentUnderTest: @unchecked Sendable {
     }
 
     func waitForPolls(_ wanted: Int) async throws {
-        try await waitForLine(" polled ", count: wanted, timeout: 120)
+        try await waitForLine("] polled", count: wanted, timeout: 120)
     }
 
     /// A `/proc/PID/status` field in kB.
@@ -235,17 +235,5 @@ private final class AgentUnderTest: @unchecked Sendable {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
-    }
-}
-
-/// libcurl with header values trimmed of their CR LF (works around the DeviceCredential 0.1.0
-/// `CurlTransport` bug that leaves it, which makes every answer read as not JSON).
-private struct TrimmedHeaders: HTTPTransport {
-    let base = CurlTransport()
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        var response = try await base.send(request)
-        response.headers = response.headers.mapValues { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        return response
     }
 }

@@ -68,12 +68,7 @@ struct FaultTests {
         #expect(lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(revoked.profile.name)") })
     }
 
-    // Disabled until the library's Secret Service fix lands (lib branch, SecretServiceConnection_libsecret.swift):
-    // its dc_secret_service_new aborts the process with a GIO assertion (gdbusproxy.c initable_init,
-    // "proxy->priv->connection == NULL") on first use, which would take every other test down with it.
-    @Test(
-        "keyring locked then unlocked: the agent waits, then answers",
-        .disabled("the library's SecretServiceConnection aborts in GIO; re-enable after merging its fix"))
+    @Test("keyring locked then unlocked: the agent waits, then answers")
     func keyringLocked() async throws {
         let backend = try TestServices.backend()
         let device = try await TestDevice.enroll(in: home, backend: backend, keyStore: .secretService)

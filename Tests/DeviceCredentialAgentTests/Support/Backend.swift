@@ -1,5 +1,4 @@
 import DeviceCredential
-import DeviceCredentialAgent
 import Foundation
 
 /// The backend and the browser of the push flow, talking to the real local server.
@@ -102,13 +101,13 @@ struct TestDevice: Sendable {
             tenantID: backend.tenantID, deviceName: "agent test", keyStore: kind, usesNumberMatching: numberMatching)
         let keyStore: any KeyStore = kind == .file ? home.fileKeyStore : SecretServiceKeyStore()
         let client = try DeviceCredentialClient(
-            profile: profile, keyStore: keyStore, transport: HeaderTrimmingTransport())
+            profile: profile, keyStore: keyStore)
         _ = try await client.addCredential(token: token)
         try home.profileStore.save(profile)
         return TestDevice(profile: profile, userID: userID, keyStore: keyStore)
     }
 
     func client() throws -> DeviceCredentialClient {
-        try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: HeaderTrimmingTransport())
+        try DeviceCredentialClient(profile: profile, keyStore: keyStore)
     }
 }

@@ -85,18 +85,8 @@ enum KeyringControl {
 
     static func unlock() async throws {
         let password = try TestServices.require("DEVICECRED_TEST_KEYRING_PASSWORD")
-        let collection = try await defaultCollection()
-        let session = try await gdbus(
-            "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.OpenSession", "plain", "<''>")
-        guard let sessionPath = session.split(separator: "'").dropFirst().first.map(String.init) else {
-            throw TestFailure("no session path in \(session)")
-        }
-        let bytes = password.utf8.map { String($0) }.joined(separator: ", ")
-        try await gdbus(
-            "/org/freedesktop/secrets",
-            "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface.UnlockWithMasterPassword", collection,
-            "(objectpath '\(sessionPath)', @ay [], @ay [\(bytes)], 'text/plain')")
-        try await gdbus(sessionPath, "org.freedesktop.Secret.Session.Close")
+        let script = TestServices.fixtures.appendingPathComponent("keyring-unlock.py").path
+        try await runCommand("/usr/bin/python3", [script, password])
     }
 
     private static func defaultCollection() async throws -> String {

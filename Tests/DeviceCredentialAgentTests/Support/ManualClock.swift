@@ -101,7 +101,7 @@ final class RecordingPrompter: ChallengePrompter {
 
 /// Forwards to libcurl, or answers with a fault the test sets (a test double for faults only).
 final class FaultyTransport: HTTPTransport {
-    private let real = HeaderTrimmingTransport()
+    private let real = CurlTransport()
     private let fault = Mutex<HTTPResponse?>(nil)
 
     func fail(status: Int, headers: [String: String] = [:], errorCode: String = "server_error") {
