@@ -1,1 +1,111 @@
-print("devicecred-agent: not yet")
+import ArgumentParser
+import DeviceCredential
+import DeviceCredentialAgent
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Exit codes, documented in Docs/agent.md.
+enum AgentExit {
+    static let failure: Int32 = 1
+    static let alreadyRunning: Int32 = 3
+    static let configuration: Int32 = 4
+}
+
+@main
+struct DeviceCredentialAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devicecred-agent",
+        abstract: "Shows push sign-in challenges for this machine's DeviceCredential profiles and sends your answer.",
+        discussion: """
+            Polls every enrolled profile (or those named) and asks about each new challenge once. \
+            Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage, 3 another agent is already \
+            running for this user, 4 configuration (unknown profile, prompter unusable here).
+            """)
+
+    @Option(name: .customLong("profile"), help: "A profile to poll (repeatable; default: every enrolled profile).")
+    var profiles: [String] = []
+
+    @Option(help: "Seconds between polls (jittered by ±10%).")
+    var interval: Double = 5
+
+    @Option(
+        help: "How to ask: notification, terminal or command (default: notification when available, else terminal).")
+    var prompt: String?
+
+    @Option(
+        name: .customLong("prompt-command"),
+        help: "Shell command for --prompt command; gets the challenge as JSON on stdin.")
+    var promptCommand: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard interval >= 0.05, interval <= 3600 else {
+            throw ValidationError("--interval must be between 0.05 and 3600 seconds")
+        }
+        if let prompt, PrompterKind(rawValue: prompt) == nil {
+            throw ValidationError("--prompt must be notification, terminal or command")
+        }
+        if prompt == PrompterKind.command.rawValue, (promptCommand ?? "").isEmpty {
+            throw ValidationError("--prompt command needs --prompt-command CMD")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
+        }
+        for name in profiles {
+            do { try DeviceProfile.validate(name: name) } catch { throw ValidationError("--profile \(name): \(error)") }
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "devicecred-agent")
+        signal(SIGPIPE, SIG_IGN)
+
+        let lock: AgentLock
+        do {
+            lock = try AgentLock()
+        } catch let error as DeviceCredentialError where error.code == .agentAlreadyRunning {
+            Self.fail(error.message, code: AgentExit.alreadyRunning)
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        do {
+            let prompter = try PrompterChoice.make(
+                kind: prompt.flatMap(PrompterKind.init(rawValue:)), command: promptCommand, logger: logger)
+            let agent = DeviceCredentialAgent(
+                configuration: AgentConfiguration(
+                    profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
+                profileStore: try ProfileStore.standard(), prompter: prompter, logger: logger)
+            try agent.validateProfiles()
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: agent)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch let error as DeviceCredentialError
+            where [.invalidConfiguration, .promptFailed].contains(error.code)
+        {
+            Self.fail(error.message, code: AgentExit.configuration)
+        } catch {
+            Self.fail("\(error)", code: AgentExit.failure)
+        }
+    }
+
+    private static func fail(_ message: String, code: Int32) -> Never {
+        var text = Array("devicecred-agent: \(message)\n".utf8)
+        _ = write(2, &text, text.count)
+        Glibc.exit(code)
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder until the agent lands.
-public enum DeviceCredentialAgentPlaceholder {}

@@ -1,0 +1,231 @@
+import DeviceCredential
+import Logging
+
+/// Polls one profile's pending challenge until cancelled, or until the profile cannot be polled any
+/// more (credential revoked on the server, no key on this machine). Shows each new challenge once,
+/// answers it with the person's decision, and takes the prompt away once the challenge is gone.
+struct ProfilePoller: Sendable {
+    var profile: DeviceProfile
+    var client: DeviceCredentialClient
+    var prompter: any ChallengePrompter
+    var clock: any AgentClock
+    var schedule: PollSchedule
+    var logger: Logger
+
+    /// What one poll found.
+    enum Outcome {
+        case idle
+        case pending(AppChallenge)
+        case failed(DeviceCredentialError)
+
+        /// For logs: `idle`, `pending`, or the error code.
+        var summary: String {
+            switch self {
+            case .idle: return "idle"
+            case .pending: return "pending"
+            case .failed(let error): return error.code.rawValue
+            }
+        }
+    }
+
+    /// Why polling a profile stopped.
+    enum Stop: Equatable {
+        case revoked
+        case notEnrolled
+    }
+
+    /// Polls until the task is cancelled (returns nil) or the profile stops (returns why).
+    func run() async -> Stop? {
+        var schedule = self.schedule
+        var shown = RecentIDs(capacity: 64)
+        var active: (id: String, withdrawal: Withdrawal)?
+        var problem: DeviceCredentialError.Code?
+        return await withDiscardingTaskGroup { group -> Stop? in
+            defer { active?.withdrawal.fire() }
+            while !Task.isCancelled {
+                let outcome: Outcome
+                do {
+                    outcome = try await poll()
+                } catch {
+                    return nil  // cancelled in the middle of a poll
+                }
+                logger.debug("polled", metadata: ["outcome": "\(outcome.summary)"])
+                let delay: Duration
+                switch outcome {
+                case .idle, .pending:
+                    if let problem { logger.notice("polling works again", metadata: ["was": "\(problem)"]) }
+                    problem = nil
+                    delay = schedule.afterSuccess()
+                case .failed(let error):
+                    if let stop = stopReason(error) {
+                        report(stop, error: error)
+                        return stop
+                    }
+                    if error.code == .keyringLocked {
+                        // Local and cheap: keep the normal pace so an unlock is noticed quickly.
+                        if problem != error.code { logger.warning("keyring locked; waiting for it to be unlocked") }
+                        delay = schedule.afterSuccess()
+                    } else {
+                        delay = schedule.afterFailure(retryAfter: error.retryAfter)
+                        if problem != error.code {
+                            logger.warning(
+                                "poll failed; backing off",
+                                metadata: ["error": "\(error.code)", "detail": "\(error.message)"])
+                        }
+                        logger.debug("next poll", metadata: ["delay": "\(delay)", "failures": "\(schedule.failures)"])
+                    }
+                    problem = error.code
+                }
+
+                switch outcome {
+                case .idle:
+                    active?.withdrawal.fire()
+                    active = nil
+                case .pending(let challenge) where challenge.challengeId != active?.id:
+                    active?.withdrawal.fire()
+                    active = nil
+                    if shown.insert(challenge.challengeId) {
+                        let withdrawal = Withdrawal()
+                        active = (challenge.challengeId, withdrawal)
+                        let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
+                        group.addTask { await ask(request, withdrawal: withdrawal) }
+                    }
+                case .pending, .failed:
+                    break
+                }
+
+                do {
+                    if try await clock.waitBeforeNextPoll(delay) == .resumed {
+                        logger.notice("resumed from suspend; polling now")
+                        schedule.reset()
+                    }
+                } catch {
+                    return nil
+                }
+            }
+            return nil
+        }
+    }
+
+    private func poll() async throws -> Outcome {
+        let client = self.client
+        do {
+            return try await stopWaitingOnCancel { try await client.getChallenge() }.map(Outcome.pending) ?? .idle
+        } catch let error as DeviceCredentialError {
+            return .failed(error)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return .failed(DeviceCredentialError(code: .networkError, message: "\(error)"))
+        }
+    }
+
+    private func stopReason(_ error: DeviceCredentialError) -> Stop? {
+        switch error.code {
+        case .invalidCredential: return .revoked
+        case .notEnrolled: return .notEnrolled
+        default: return nil
+        }
+    }
+
+    private func report(_ stop: Stop, error: DeviceCredentialError) {
+        switch stop {
+        case .revoked:
+            logger.error(
+                "credential revoked on the server; no longer polling this profile",
+                metadata: ["hint": "enroll again with devicecred enroll, then restart the agent"])
+        case .notEnrolled:
+            logger.error(
+                "profile has no key on this machine; no longer polling it",
+                metadata: ["hint": "enroll with devicecred enroll, then restart the agent"])
+        }
+    }
+
+    /// Shows one challenge and sends the answer; the prompt is taken away when `withdrawal` fires or
+    /// the challenge expires.
+    private func ask(_ request: PromptRequest, withdrawal: Withdrawal) async {
+        let challengeId = request.challenge.challengeId
+        var logger = self.logger
+        logger[metadataKey: "challengeId"] = "\(challengeId)"
+        logger.info(
+            "challenge received",
+            metadata: [
+                "action": "\(request.challenge.actionCode ?? "-")",
+                "ipAddress": "\(request.challenge.ipAddress ?? "-")",
+            ])
+        let prompter = self.prompter
+        let timeLeft = request.timeLeft
+        let promptLogger = logger
+        let decision: PromptDecision? = await withTaskGroup(of: PromptDecision?.self) { race in
+            race.addTask {
+                do {
+                    return try await prompter.prompt(request)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    promptLogger.error("prompt failed", metadata: ["error": "\(error)"])
+                    return .unanswered
+                }
+            }
+            race.addTask {
+                await withdrawal.wait()
+                return nil
+            }
+            if let timeLeft {
+                race.addTask {
+                    try? await Task.sleep(for: timeLeft)
+                    return nil
+                }
+            }
+            let first = await race.next() ?? nil
+            race.cancelAll()
+            return first
+        }
+        guard !Task.isCancelled else { return }
+        switch decision {
+        case nil:
+            logger.info("challenge withdrawn: answered elsewhere or expired")
+        case .unanswered:
+            logger.info("challenge left unanswered")
+        case .approve(let code) where request.needsVerificationCode && (code ?? "").isEmpty:
+            logger.warning("approval without the number-matching code refused; challenge left unanswered")
+        case .approve(let code):
+            await answer(challengeId, approved: true, code: request.needsVerificationCode ? code : nil, logger: logger)
+        case .deny:
+            await answer(challengeId, approved: false, code: nil, logger: logger)
+        }
+    }
+
+    private func answer(_ challengeId: String, approved: Bool, code: String?, logger: Logger) async {
+        let client = self.client
+        do {
+            let verified = try await stopWaitingOnCancel {
+                try await client.updateChallenge(challengeId: challengeId, approved: approved, verificationCode: code)
+            }
+            logger.notice(
+                approved ? "challenge approved" : "challenge denied", metadata: ["isVerified": "\(verified)"])
+        } catch is CancellationError {
+            return
+        } catch {
+            logger.error("could not send the answer", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The challenge ids already shown, oldest forgotten first.
+struct RecentIDs {
+    let capacity: Int
+    private var ids: [String] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds `id`; returns false when it was already there.
+    mutating func insert(_ id: String) -> Bool {
+        guard !ids.contains(id) else { return false }
+        ids.append(id)
+        if ids.count > capacity { ids.removeFirst() }
+        return true
+    }
+}

@@ -1,0 +1,137 @@
+import DeviceCredential
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Runs a program with its standard input fed from bytes and its standard output captured, in its
+/// own process group so cancelling the calling task can end it and everything it started.
+///
+/// The blocking reads and `waitpid` run on a Dispatch worker, off the cooperative thread pool.
+struct ChildProcess {
+    /// How a finished process ended.
+    struct Result: Sendable, Equatable {
+        /// The exit status, or nil when a signal ended it.
+        var exitStatus: Int32?
+        /// What it wrote to standard output (at most `outputLimit` bytes).
+        var output: [UInt8]
+    }
+
+    var executable: String
+    var arguments: [String]
+    var input: [UInt8] = []
+    var outputLimit = 64 * 1024
+
+    /// Starts the process and waits for it. On task cancellation the process group gets SIGTERM.
+    func run() async throws -> Result {
+        let process = try spawn()
+        let groupID = process.pid
+        return try await withTaskCancellationHandler {
+            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
+                DispatchQueue.global().async {
+                    continuation.resume(returning: process.finish(input: input, outputLimit: outputLimit))
+                }
+            }
+            try Task.checkCancellation()
+            return result
+        } onCancel: {
+            kill(-groupID, SIGTERM)
+        }
+    }
+
+    private func spawn() throws -> Started {
+        var stdinPipe: [Int32] = [-1, -1]
+        var stdoutPipe: [Int32] = [-1, -1]
+        guard closeOnExecPipe(&stdinPipe) else { throw Self.failure("cannot create a pipe") }
+        guard closeOnExecPipe(&stdoutPipe) else {
+            close(stdinPipe[0])
+            close(stdinPipe[1])
+            throw Self.failure("cannot create a pipe")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group (to end it whole), and default SIGPIPE (the agent ignores it).
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var noMask = sigset_t()
+        sigemptyset(&noMask)
+        posix_spawnattr_setsigmask(&attributes, &noMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        close(stdinPipe[0])
+        close(stdoutPipe[1])
+        guard status == 0 else {
+            close(stdinPipe[1])
+            close(stdoutPipe[0])
+            throw Self.failure("cannot start \(executable): \(String(cString: strerror(status)))")
+        }
+        return Started(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0])
+    }
+
+    private static func failure(_ message: String) -> DeviceCredentialError {
+        DeviceCredentialError(code: .promptFailed, message: message)
+    }
+
+    /// A running child and our ends of its pipes.
+    private struct Started: Sendable {
+        var pid: pid_t
+        var stdinFD: Int32
+        var stdoutFD: Int32
+
+        /// Feeds stdin, drains stdout, reaps the process. Blocking.
+        func finish(input: [UInt8], outputLimit: Int) -> Result {
+            signal(SIGPIPE, SIG_IGN)
+            input.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(stdinFD, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    if written <= 0 { break }  // the command does not read its input: fine
+                    offset += written
+                }
+            }
+            close(stdinFD)
+            var output: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(stdoutFD, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                if output.count < outputLimit { output += buffer.prefix(min(count, outputLimit - output.count)) }
+            }
+            close(stdoutFD)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exited = (status & 0x7f) == 0
+            return Result(exitStatus: exited ? (status >> 8) & 0xff : nil, output: output)
+        }
+    }
+}
+
+/// A pipe whose ends are not inherited by other children (the spawn's dup2 makes the child's copies).
+func closeOnExecPipe(_ ends: inout [Int32], nonBlocking: Bool = false) -> Bool {
+    guard pipe(&ends) == 0 else { return false }
+    for end in ends {
+        _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        if nonBlocking { _ = fcntl(end, F_SETFL, O_NONBLOCK) }
+    }
+    return true
+}

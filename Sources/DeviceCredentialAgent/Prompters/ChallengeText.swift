@@ -1,0 +1,66 @@
+import DeviceCredential
+import FoundationEssentials
+
+/// The words and the JSON every prompter shows for a challenge, so they all say the same.
+public enum ChallengeText {
+    /// A one-line title, e.g. "Approve signIn?".
+    public static func title(for request: PromptRequest) -> String {
+        "Approve \(request.challenge.actionCode ?? "sign-in")?"
+    }
+
+    /// The context lines: action, IP address, user agent, time left, profile.
+    public static func details(for request: PromptRequest) -> [String] {
+        let challenge = request.challenge
+        var lines: [String] = []
+        lines.append("Action: \(challenge.actionCode ?? "unknown")")
+        if let user = challenge.userId { lines.append("User: \(user)") }
+        lines.append("IP address: \(challenge.ipAddress ?? "unknown")")
+        lines.append("Browser: \(challenge.userAgent ?? "unknown")")
+        if let left = request.timeLeft { lines.append("Time left: \(timeLeft(left))") }
+        lines.append("Profile: \(request.profileName)")
+        if request.needsVerificationCode { lines.append("Approving needs the code shown in the browser.") }
+        return lines
+    }
+
+    /// "1 min 05 s" or "42 s".
+    public static func timeLeft(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        return seconds >= 60 ? "\(seconds / 60) min \(seconds % 60 < 10 ? "0" : "")\(seconds % 60) s" : "\(seconds) s"
+    }
+
+    /// The JSON document the command prompter writes to the command's standard input.
+    public static func json(for request: PromptRequest) -> [UInt8] {
+        let document = PromptDocument(request)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? Array(encoder.encode(document))) ?? Array("{}".utf8)
+    }
+
+    /// The command prompter's stdin document: stable keys for scripts.
+    struct PromptDocument: Encodable {
+        var challengeId: String
+        var profile: String
+        var actionCode: String?
+        var userId: String?
+        var ipAddress: String?
+        var userAgent: String?
+        var deviceId: String?
+        var expiresAt: Int?
+        var secondsLeft: Int?
+        var needsVerificationCode: Bool
+
+        init(_ request: PromptRequest) {
+            let challenge = request.challenge
+            challengeId = challenge.challengeId
+            profile = request.profileName
+            actionCode = challenge.actionCode
+            userId = challenge.userId
+            ipAddress = challenge.ipAddress
+            userAgent = challenge.userAgent
+            deviceId = challenge.deviceId
+            expiresAt = challenge.expiresAt.map { Int($0.timeIntervalSince1970) }
+            secondsLeft = request.timeLeft.map { Int($0.components.seconds) }
+            needsVerificationCode = request.needsVerificationCode
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import DeviceCredential
+import Logging
+
+/// Asks a command: runs `/bin/sh -c COMMAND` with the challenge as JSON on standard input.
+/// Exit status 0 approves, 1 denies, anything else (or a signal) leaves the challenge unanswered.
+/// The first line of standard output, when there is one, is the number-matching code.
+public struct CommandPrompter: ChallengePrompter {
+    /// The shell command.
+    public var command: String
+    private let logger: Logger
+
+    /// Creates a prompter that runs `command` through `/bin/sh -c`.
+    public init(command: String, logger: Logger) {
+        self.command = command
+        self.logger = logger
+    }
+
+    public func prompt(_ request: PromptRequest) async throws -> PromptDecision {
+        let process = ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", command], input: ChallengeText.json(for: request))
+        let result = try await process.run()
+        switch result.exitStatus {
+        case 0:
+            return .approve(verificationCode: Self.firstLine(of: result.output))
+        case 1:
+            return .deny
+        default:
+            logger.notice(
+                "prompt command left the challenge unanswered",
+                metadata: ["exitStatus": "\(result.exitStatus.map(String.init) ?? "signal")"])
+            return .unanswered
+        }
+    }
+
+    /// The first line, trimmed; nil when empty.
+    static func firstLine(of output: [UInt8]) -> String? {
+        let line = String(decoding: output.prefix { $0 != 0x0A }, as: UTF8.self)
+        let trimmed = line.trimmingWhitespace()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and carriage returns.
+    func trimmingWhitespace() -> String {
+        // "\r\n" is a single Character in Swift: test the scalars.
+        let isSpace: (Character) -> Bool = { $0.unicodeScalars.allSatisfy { " \t\r\n".unicodeScalars.contains($0) } }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

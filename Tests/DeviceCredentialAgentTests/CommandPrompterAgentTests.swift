@@ -1,0 +1,162 @@
+import DeviceCredential
+import Foundation
+import Testing
+
+/// The agent binary with the command prompter, against the real server.
+@Suite("devicecred-agent --prompt command")
+struct CommandPrompterAgentTests {
+    let backend: Backend
+    let home: TestHome
+
+    init() throws {
+        backend = try TestServices.backend()
+        home = try TestHome()
+    }
+
+    private func agent(_ command: String, interval: String = "0.2") throws -> RunningProcess {
+        try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", command, "--interval", interval, "--log-level", "debug"],
+            home: home)
+    }
+
+    @Test("exit 0 approves: the browser sees isVerified")
+    func approves() async throws {
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 0")
+        let push = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+
+        // The command got the challenge and its context as JSON on stdin.
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: home.runtime + "/challenge.json"))) as? [String: Any]
+        #expect(json?["challengeId"] as? String == push.challengeId)
+        #expect(json?["actionCode"] as? String == "signIn")
+        #expect(json?["profile"] as? String == device.profile.name)
+        #expect((json?["secondsLeft"] as? Int ?? 0) > 0)
+        #expect(json?["needsVerificationCode"] as? Bool == false)
+    }
+
+    @Test("exit 1 denies: the browser sees the challenge consumed, not verified")
+    func denies() async throws {
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent("exit 1")
+        let push = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge denied")
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+    }
+
+    @Test("any other exit leaves the challenge pending, and it is not shown again")
+    func leavesUnanswered() async throws {
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent("echo shown >> \"$XDG_RUNTIME_DIR/shown\"; exit 3")
+        let push = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge left unanswered")
+        // Several more polls see the same pending challenge...
+        let mark = agent.stderr.lines.count
+        for _ in 0..<3 {
+            let seen = agent.stderr.lines.count
+            try await agent.stderr.waitForLine(containing: "outcome=pending", from: max(seen, mark))
+        }
+        // ...but the command ran once.
+        let shown = try String(contentsOfFile: home.runtime + "/shown", encoding: .utf8)
+        #expect(shown == "shown\n")
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+    }
+
+    @Test("SIGTERM while waiting exits 0 and logs the stop")
+    func stopsOnSigterm() async throws {
+        _ = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent("exit 2")
+        try await agent.stderr.waitForLine(containing: "polling profile")
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit() == 0)
+        #expect(agent.stderr.lines.contains { $0.contains("agent stopped") })
+    }
+
+    @Test("a second agent for the same user is refused with exit code 3 and a clear message")
+    func secondAgentRefused() async throws {
+        _ = try await TestDevice.enroll(in: home, backend: backend)
+        let first = try agent("exit 2")
+        try await first.stderr.waitForLine(containing: "agent started")
+        let second = try agent("exit 2")
+        #expect(try await second.waitForExit() == 3)
+        let message = second.stderr.lines.joined(separator: "\n")
+        #expect(message.contains("another devicecred-agent is already running"))
+        #expect(message.contains("pid \(first.pid)"))
+        // The first one is unaffected.
+        #expect(first.process.isRunning)
+    }
+
+    @Test("logs never contain the token, the key or a signature")
+    func logsHoldNoSecrets() async throws {
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "trace"],
+            home: home)
+        let push = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        agent.signal(SIGTERM)
+        _ = try await agent.waitForExit()
+        let log = agent.stderr.lines.joined(separator: "\n")
+        let key = try #require(try device.keyStore.loadKey(profile: device.profile.name))
+        #expect(!log.contains(push.token))
+        #expect(!log.contains("PRIVATE KEY"))
+        let keyBase64 = key.withUnsafeDERBytes { Data($0).base64EncodedString() }
+        #expect(!log.contains(String(keyBase64.dropFirst(40).prefix(40))))
+        #expect(!log.contains("X-Authsignal-Signature"))
+        #expect(!log.contains("signature="))
+    }
+}
+
+/// Number matching through the command prompter, against a server configured for it.
+@Suite("devicecred-agent number matching")
+struct NumberMatchingAgentTests {
+    @Test("the code on the command's first stdout line approves")
+    func rightCode() async throws {
+        let home = try TestHome()
+        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
+        let backend = try server.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
+        let push = try await backend.startPush(user: device.userID)
+        let code = try #require(push.verificationCode)
+        let agent = try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "echo \(code)", "--interval", "0.2", "--log-level", "debug"],
+            home: home)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        try await server.stop()
+    }
+
+    @Test("an approval without a code is never sent")
+    func noCode() async throws {
+        let home = try TestHome()
+        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
+        let backend = try server.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
+        let push = try await backend.startPush(user: device.userID)
+        let agent = try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
+            home: home)
+        try await agent.stderr.waitForLine(containing: "approval without the number-matching code refused")
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        try await server.stop()
+    }
+
+    @Test("a wrong code fails the challenge (the server compares)")
+    func wrongCode() async throws {
+        let home = try TestHome()
+        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
+        let backend = try server.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
+        let push = try await backend.startPush(user: device.userID)
+        let wrong = push.verificationCode == "00" ? "01" : "00"
+        let agent = try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "echo \(wrong)", "--interval", "0.2", "--log-level", "debug"],
+            home: home)
+        try await agent.stderr.waitForLine(containing: "isVerified=false")
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        try await server.stop()
+    }
+}

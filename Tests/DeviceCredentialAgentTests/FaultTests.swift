@@ -1,0 +1,151 @@
+import DeviceCredential
+import Foundation
+import Testing
+
+/// The agent keeps working through outages and tells about what it cannot fix.
+@Suite("devicecred-agent under faults")
+struct FaultTests {
+    let home: TestHome
+
+    init() throws {
+        home = try TestHome()
+    }
+
+    private func approvingAgent(interval: String = "0.2") throws -> RunningProcess {
+        try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "exit 0", "--interval", interval, "--log-level", "debug"],
+            home: home)
+    }
+
+    @Test("server stopped and restarted under a running agent: the next challenge is still answered")
+    func serverRestart() async throws {
+        let database = home.root + "/server.sqlite"
+        var server = try await TestServer(database: database)
+        let backend = try server.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try approvingAgent()
+        let first = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(first).isVerified)
+
+        try await server.stop()
+        try await agent.stderr.waitForLine(containing: "poll failed; backing off")
+        #expect(agent.process.isRunning)
+
+        server = try await TestServer(port: server.port, database: database)
+        let mark = agent.stderr.lines.count
+        try await agent.stderr.waitForLine(containing: "polling works again", from: mark, timeout: .seconds(90))
+        let second = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved", from: mark, timeout: .seconds(90))
+        #expect(try await backend.verify(second).isVerified)
+        try await server.stop()
+    }
+
+    @Test("credential deleted on the server: reported once, polling of that profile stops, others go on")
+    func credentialRevoked() async throws {
+        let backend = try TestServices.backend()
+        let revoked = try await TestDevice.enroll(in: home, backend: backend)
+        let kept = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try approvingAgent()
+        try await agent.stderr.waitForLine(containing: "profile=\(revoked.profile.name)")
+        try await backend.deleteAuthenticators(user: revoked.userID)
+        try await agent.stderr.waitForLine(containing: "credential revoked on the server")
+        let after = agent.stderr.lines.count
+
+        // The other profile is polled three more times; the revoked one never again.
+        var mark = after
+        for _ in 0..<3 {
+            try await agent.stderr.waitForLine(containing: "profile=\(kept.profile.name)", from: mark)
+            mark = agent.stderr.lines.count
+        }
+        let push = try await backend.startPush(user: kept.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved", from: after)
+        #expect(try await backend.verify(push).isVerified)
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit() == 0)
+        let lines = agent.stderr.lines
+        #expect(lines.count { $0.contains("credential revoked on the server") } == 1)
+        #expect(lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(revoked.profile.name)") })
+    }
+
+    @Test("keyring locked then unlocked: the agent waits, then answers")
+    func keyringLocked() async throws {
+        let backend = try TestServices.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend, keyStore: .secretService)
+        try await KeyringControl.lock()
+
+        let agent = try approvingAgent()
+        try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
+        let push = try await backend.startPush(user: device.userID)
+        // Still locked: polls keep failing on the keyring, nothing is answered, the agent keeps running.
+        let stillLocked = agent.stderr.lines.count
+        try await agent.stderr.waitForLine(containing: "outcome=keyring_locked", from: stillLocked)
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(agent.process.isRunning)
+
+        try await KeyringControl.unlock()
+        try await agent.stderr.waitForLine(containing: "polling works again")
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push).isVerified)
+        #expect(agent.stderr.lines.count { $0.contains("keyring locked; waiting") } == 1)
+    }
+
+    @Test("SIGTERM in the middle of a poll (a server that never answers): clean exit 0")
+    func sigtermDuringPoll() async throws {
+        let hanging = try HangingServer()
+        let backend = try TestServices.backend()
+        var device = try await TestDevice.enroll(in: home, backend: backend)
+        // Point the enrolled profile at a server that accepts and never answers.
+        device.profile.apiURL = "http://127.0.0.1:\(hanging.port)/v1"
+        try home.profileStore.save(device.profile)
+        let agent = try approvingAgent()
+        try hanging.waitForRequest()
+        try await agent.stderr.waitForLine(containing: "method=POST")
+        agent.signal(SIGTERM)
+        // Well inside libcurl's 15 s timeout: the agent does not wait for the hung exchange.
+        #expect(try await agent.waitForExit(timeout: .seconds(5)) == 0)
+        #expect(agent.stderr.lines.contains { $0.contains("agent stopped") })
+    }
+}
+
+/// A loopback TCP server that accepts connections, reads the request, and never answers (a hung service).
+final class HangingServer: @unchecked Sendable {
+    let port: Int
+    private let socket: Int32
+    private var clients: [Int32] = []
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        guard bound == 0, listen(socket, 8) == 0 else { throw TestFailure("cannot listen on loopback") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        self.socket = socket
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Blocks until a client connected and sent its request head (bounded by a 30 s receive timeout).
+    func waitForRequest() throws {
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let client = accept(socket, nil, nil)
+        guard client >= 0 else { throw TestFailure("no request reached the hanging server") }
+        clients.append(client)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        guard recv(client, &buffer, buffer.count, 0) > 0 else { throw TestFailure("the request never came") }
+    }
+
+    deinit {
+        for client in clients { close(client) }
+        close(socket)
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+# A freedesktop notification server for the agent's tests, on the session bus of the environment.
+# Records every Notify and CloseNotification call as one JSON line in LOG, and answers each
+# notification the way --answer says: clicks "approve" or "deny" (ActionInvoked, then
+# NotificationClosed), or leaves it open ("none"). Prints "ready" once it owns the name.
+import argparse
+import json
+import sys
+
+import dbus
+import dbus.service
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+
+NAME = "org.freedesktop.Notifications"
+PATH = "/org/freedesktop/Notifications"
+
+
+class Server(dbus.service.Object):
+    def __init__(self, bus, log, answer):
+        super().__init__(bus, PATH)
+        self.log = log
+        self.answer = answer
+        self.next_id = 1
+
+    def record(self, entry):
+        with open(self.log, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    @dbus.service.method(NAME, in_signature="susssasa{sv}i", out_signature="u")
+    def Notify(self, app, replaces, icon, summary, body, actions, hints, timeout):
+        nid = self.next_id
+        self.next_id += 1
+        self.record({
+            "call": "Notify", "id": nid, "app": str(app), "summary": str(summary), "body": str(body),
+            "actions": [str(a) for a in actions], "timeout": int(timeout),
+            "urgency": int(hints.get("urgency", -1)),
+            "challengeId": str(hints.get("x-devicecred-challenge-id", "")),
+        })
+        if self.answer in ("approve", "deny"):
+            GLib.idle_add(self.click, nid, self.answer)
+        return dbus.UInt32(nid)
+
+    def click(self, nid, key):
+        self.ActionInvoked(dbus.UInt32(nid), key)
+        self.NotificationClosed(dbus.UInt32(nid), dbus.UInt32(2))
+        return False
+
+    @dbus.service.method(NAME, in_signature="u", out_signature="")
+    def CloseNotification(self, nid):
+        self.record({"call": "CloseNotification", "id": int(nid)})
+        self.NotificationClosed(dbus.UInt32(nid), dbus.UInt32(3))
+
+    @dbus.service.method(NAME, in_signature="", out_signature="as")
+    def GetCapabilities(self):
+        return ["actions", "body"]
+
+    @dbus.service.method(NAME, in_signature="", out_signature="ssss")
+    def GetServerInformation(self):
+        return ("devicecred-test", "devicecred", "1", "1.2")
+
+    @dbus.service.signal(NAME, signature="us")
+    def ActionInvoked(self, nid, key):
+        pass
+
+    @dbus.service.signal(NAME, signature="uu")
+    def NotificationClosed(self, nid, reason):
+        pass
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--answer", choices=["approve", "deny", "none"], default="none")
+    args = parser.parse_args()
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.SessionBus()
+    name = dbus.service.BusName(NAME, bus, do_not_queue=True)
+    server = Server(bus, args.log, args.answer)
+    print("ready", flush=True)
+    loop = GLib.MainLoop()
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+
+/// Lines a process writes, collected as they come, with waits for a line to appear (bounded, so a
+/// missing event fails the test instead of hanging it).
+final class LineLog: Sendable {
+    private struct Waiter {
+        var id: Int
+        var predicate: @Sendable (String) -> Bool
+        var continuation: CheckedContinuation<String?, Never>
+    }
+    private struct State {
+        var lines: [String] = []
+        var partial = Data()
+        var waiters: [Waiter] = []
+        var nextID = 0
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    var lines: [String] { state.withLock { $0.lines } }
+
+    func count(where predicate: (String) -> Bool) -> Int { lines.filter(predicate).count }
+
+    func append(_ data: Data) {
+        let ready = state.withLock { state -> [(CheckedContinuation<String?, Never>, String)] in
+            state.partial.append(data)
+            var ready: [(CheckedContinuation<String?, Never>, String)] = []
+            while let newline = state.partial.firstIndex(of: 0x0A) {
+                let line = String(decoding: state.partial[state.partial.startIndex..<newline], as: UTF8.self)
+                state.partial.removeSubrange(state.partial.startIndex...newline)
+                state.lines.append(line)
+                state.waiters.removeAll { waiter in
+                    guard waiter.predicate(line) else { return false }
+                    ready.append((waiter.continuation, line))
+                    return true
+                }
+            }
+            return ready
+        }
+        for (continuation, line) in ready { continuation.resume(returning: line) }
+    }
+
+    /// Ends every wait still open (the process ended).
+    func close() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+    }
+
+    /// Waits until the writer closed its end (all output read).
+    func waitUntilClosed(timeout: Duration = .seconds(30)) async throws {
+        // No line contains a NUL: this wait ends only when the log closes (or at the deadline).
+        _ = try? await waitForLine(containing: "\u{0}", timeout: timeout)
+        guard state.withLock({ $0.closed }) else { throw TestFailure("the output was never closed") }
+    }
+
+    /// Waits for a line containing `text` whose index is at least `from`. Throws after `timeout`.
+    @discardableResult
+    func waitForLine(containing text: String, from: Int = 0, timeout: Duration = .seconds(30)) async throws -> String {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        let line: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let found = self.state.withLock { state -> String?? in
+                        if let line = state.lines.dropFirst(from).first(where: { $0.contains(text) }) { return line }
+                        if state.closed { return .some(nil) }
+                        state.waiters.append(
+                            Waiter(id: id, predicate: { $0.contains(text) }, continuation: continuation))
+                        return nil
+                    }
+                    if let found { continuation.resume(returning: found) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            // Release the other branch: a pending wait is ended by removing and resuming its waiter.
+            let stale = self.state.withLock { state in
+                let stale = state.waiters.filter { $0.id == id }
+                state.waiters.removeAll { $0.id == id }
+                return stale
+            }
+            for waiter in stale { waiter.continuation.resume(returning: nil) }
+            group.cancelAll()
+            return first
+        }
+        guard let line else {
+            throw TestFailure(
+                "no line containing '\(text)' within \(timeout); lines:\n" + lines.suffix(40).joined(separator: "\n"))
+        }
+        return line
+    }
+}

@@ -1,0 +1,123 @@
+import DeviceCredential
+import Foundation
+import Testing
+
+/// The agent with `--prompt terminal` on a real terminal: a tmux pane, typed into with send-keys.
+@Suite("devicecred-agent --prompt terminal")
+struct TerminalPrompterAgentTests {
+    let home: TestHome
+
+    init() throws {
+        home = try TestHome()
+    }
+
+    /// The agent in a detached tmux session of its own; its stderr goes to a file followed by `tail -F`.
+    final class Pane: @unchecked Sendable {
+        let socket: String
+        let follower: RunningProcess
+        var log: LineLog { follower.stdout }
+
+        private init(socket: String, follower: RunningProcess) {
+            self.socket = socket
+            self.follower = follower
+        }
+
+        static func start(home: TestHome, arguments: [String]) async throws -> Pane {
+            let socket = home.root + "/tmux.sock"
+            let log = home.root + "/agent.log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let environment = home.environment()
+            let assignments = [
+                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME",
+            ]
+            .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
+            let command =
+                "env " + assignments.joined(separator: " ") + " "
+                + ([try TestServices.binary("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
+                + " 2>>" + quote(log)
+            try await runCommand(
+                "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
+            return Pane(
+                socket: socket,
+                follower: try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
+        }
+
+        func type(_ keys: String...) async throws {
+            try await runCommand("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", "0"] + keys, capture: false)
+        }
+
+        func screen() async throws -> String {
+            try await runCommand("/usr/bin/tmux", ["-S", socket, "capture-pane", "-p", "-t", "0"], capture: false)
+        }
+
+        deinit {
+            // Ends the tmux server, which hangs up the pane and the agent in it.
+            runBlocking("/usr/bin/tmux", ["-S", socket, "kill-server"])
+        }
+
+        static func quote(_ text: String) -> String {
+            "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+    }
+
+    private func pane() async throws -> Pane {
+        try await Pane.start(
+            home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"])
+    }
+
+    @Test("y approves; the terminal shows the challenge's context")
+    func approve() async throws {
+        let backend = try TestServices.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let pane = try await pane()
+        let push = try await backend.startPush(user: device.userID)
+        try await pane.log.waitForLine(containing: "challenge received")
+        try await pane.type("y", "Enter")
+        try await pane.log.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        let screen = try await pane.screen()
+        #expect(screen.contains("Approve signIn?"))
+        #expect(screen.contains("IP address:"))
+        #expect(screen.contains("Time left:"))
+        #expect(screen.contains("Approve? [y/n]"))
+    }
+
+    @Test("n denies")
+    func deny() async throws {
+        let backend = try TestServices.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let pane = try await pane()
+        let push = try await backend.startPush(user: device.userID)
+        try await pane.log.waitForLine(containing: "challenge received")
+        try await pane.type("n", "Enter")
+        try await pane.log.waitForLine(containing: "challenge denied")
+        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+    }
+
+    @Test("number matching: y, then the code shown in the browser, approves")
+    func numberMatching() async throws {
+        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
+        let backend = try server.backend()
+        let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
+        let pane = try await pane()
+        let push = try await backend.startPush(user: device.userID)
+        let code = try #require(push.verificationCode)
+        try await pane.log.waitForLine(containing: "challenge received")
+        try await pane.type("y", "Enter")
+        try await pane.type(code, "Enter")
+        try await pane.log.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await pane.screen().contains("Code shown in the browser:"))
+        try await server.stop()
+    }
+}
+
+/// A server configuration whose signIn action uses number matching.
+enum NumberMatchingConfig {
+    static func write(in home: TestHome) throws -> String {
+        let path = home.root + "/server-config.json"
+        try Data(#"{"actions": {"signIn": {"defaultOutcome": "CHALLENGE", "numberMatching": true}}}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
