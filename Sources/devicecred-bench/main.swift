@@ -41,6 +41,7 @@ if wanted("server") { record("server", try await ServerBenchmarks.run()) }
 let collected = ResultBox()
 try await withLocalServer { server in
     if wanted("library") { collected.append("library", try await LibraryBenchmarks.run(server: server)) }
+    if wanted("agent") { collected.append("agent", try await AgentBenchmarks.run(server: server)) }
 }
 for (group, figures) in collected.all { record(group, figures) }
 

@@ -81,6 +81,11 @@ final class HTTPFixture: Sendable {
             var head = "HTTP/1.1 \(status) Fixture\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }
             Self.writeAll(connection, Array((head + "\r\n" + body).utf8))
+            // Half-close and drain until the client hangs up: closing with unread bytes would make the
+            // kernel answer with a reset, which the client would rightly report as a network error.
+            shutdown(connection, Int32(SHUT_WR))
+            var byte: UInt8 = 0
+            while read(connection, &byte, 1) > 0 {}
             close(connection)
         case .hang:
             var byte: UInt8 = 0
