@@ -145,6 +145,8 @@ let package = Package(
             name: "DeviceCredentialTests",
             dependencies: [
                 "DeviceCredential",
+                // Only for GnomeKeyringControl_gio.swift, which locks and unlocks the test keyring over D-Bus.
+                "CDeviceCredentialSecret",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6

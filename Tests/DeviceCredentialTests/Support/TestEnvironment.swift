@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// What the tests read from the environment `make test` (Tests/scripts/with-services.sh) sets up.
+enum TestEnvironment {
+    static func variable(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The session bus with gnome-keyring; fails the test (never skips) when it is missing.
+    static func requireKeyring(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try #require(
+            variable("DBUS_SESSION_BUS_ADDRESS"),
+            "DBUS_SESSION_BUS_ADDRESS is not set: run the tests with `make test`, or inside dbus-run-session with gnome-keyring-daemon --unlock --components=secrets",
+            sourceLocation: sourceLocation)
+    }
+
+    /// The password of the test login keyring (with-services.sh exports it), empty when not given.
+    static var keyringPassword: String { variable("DEVICECRED_TEST_KEYRING_PASSWORD") ?? "" }
+
+    /// The local devicecred-server; fails the test (never skips) when it is missing.
+    static func requireServer(sourceLocation: SourceLocation = #_sourceLocation) throws -> TestServer {
+        let url = try #require(
+            variable("DEVICECRED_TEST_API_URL"),
+            "DEVICECRED_TEST_API_URL is not set: run the tests with `make test`, or start `swift run devicecred-server --port 0` and export its URL (…/v1)",
+            sourceLocation: sourceLocation)
+        return TestServer(
+            baseURL: url,
+            tenantID: variable("DEVICECRED_TEST_TENANT_ID") ?? "11111111-2222-4333-8444-555555555555",
+            secretKey: variable("DEVICECRED_TEST_SECRET_KEY") ?? "dev_secret_devicecred_local_only")
+    }
+}
+
+/// A fresh directory under the system temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/devicecred-tests.XXXXXX").utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(cString: try #require(created))
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs a program to completion and returns its exit status and output.
+@discardableResult
+func runProgram(
+    _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    let inputPipe = Pipe()
+    process.standardInput = inputPipe
+    try process.run()
+    if let input { inputPipe.fileHandleForWriting.write(input) }
+    try inputPipe.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
