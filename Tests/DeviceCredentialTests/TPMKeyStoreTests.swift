@@ -7,7 +7,7 @@ extension TPMTests {
     /// The key-store contract with TPM key material: every store keeps the TSS2 blob as it is, its
     /// kind survives, and the key it gives back signs in the TPM as the key that was stored.
     @Suite struct KeyStoreContract {
-        enum Store: String, CaseIterable, Sendable { case memory, file, secretService }
+        enum Store: String, CaseIterable, Sendable { case memory, file }
 
         /// A store of `kind`, empty, and a clean-up for it.
         private func makeStore(_ kind: Store) throws -> (store: any KeyStore, cleanUp: () -> Void) {
@@ -20,41 +20,15 @@ extension TPMTests {
                     FileKeyStore(directory: directory.path + "/keys"),
                     { try? FileManager.default.removeItem(at: directory) }
                 )
-            case .secretService:
-                try #require(
-                    ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] != nil,
-                    "DBUS_SESSION_BUS_ADDRESS is not set: run inside Tests/scripts/with-services.sh (gnome-keyring)")
-                return (SecretServiceKeyStore(), {})
             }
         }
-
-        private func item(_ profile: String) -> KeyStoreItem {
-            KeyStoreItem(profile: profile, tenantID: "tpm-tenant", apiURL: "http://127.0.0.1:1/v1", namespace: .push)
-        }
-
-        private func uniqueProfile() -> String { "tpm-" + UUID().uuidString.prefix(8).lowercased() }
 
         @Test(arguments: Store.allCases)
         func storedTPMKeyLoadsAndSignsAsTheSameKey(store kind: Store) throws {
             try TPMTestEnvironment.requireSimulator()
             let (store, cleanUp) = try makeStore(kind)
             defer { cleanUp() }
-            let profile = uniqueProfile()
-            defer { _ = try? store.deleteKey(profile: profile) }
-            let factory = TPMKeyFactory()
-            let key = try factory.generateTPMKey()
-            let material = try key.keyMaterial()
-
-            #expect(try store.loadKey(profile: profile) == nil)
-            try store.storeKey(material, for: item(profile))
-            let loaded = try #require(try store.loadKey(profile: profile))
-            #expect(loaded.kind == .tpm)
-            #expect(loaded.withUnsafeDERBytes { Array($0) } == material.withUnsafeDERBytes { Array($0) })
-
-            let reloaded = try factory.loadKey(from: loaded)
-            #expect(reloaded.publicKey == key.publicKey)
-            let signature = try reloaded.signature(for: "stored")
-            #expect(key.publicKey.isValidSignature(signature, for: "stored"))
+            try TPMKeyStoreContract.storedKeyLoadsAndSignsAsTheSameKey(in: store)
         }
 
         @Test(arguments: Store.allCases)
@@ -62,22 +36,20 @@ extension TPMTests {
             try TPMTestEnvironment.requireSimulator()
             let (store, cleanUp) = try makeStore(kind)
             defer { cleanUp() }
-            let profile = uniqueProfile()
-            defer { _ = try? store.deleteKey(profile: profile) }
-            let first = try TPMKeyFactory().generateKey()
-            let second = try TPMKeyFactory(
-                newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "2468").provider
-            ).generateTPMKey()
+            try TPMKeyStoreContract.replacingAndDeletingAKey(in: store)
+        }
 
-            try store.storeKey(try first.keyMaterial(), for: item(profile))
-            try store.storeKey(try second.keyMaterial(), for: item(profile))
-            let loaded = try TPMKeyFactory().loadTPMKey(from: try #require(try store.loadKey(profile: profile)))
-            #expect(loaded.publicKey == second.publicKey)
-            #expect(loaded.requiresPIN)
-
-            #expect(try store.deleteKey(profile: profile))
-            #expect(try store.loadKey(profile: profile) == nil)
-            #expect(try !store.deleteKey(profile: profile))
+        /// The same contract against the real gnome-keyring. It runs in a child process so that a failure
+        /// inside the keyring client (GLib aborts on some misuse) fails this test instead of the whole run.
+        @Test func secretServiceKeepsTPMKeys() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            try #require(
+                ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] != nil,
+                "DBUS_SESSION_BUS_ADDRESS is not set: run inside Tests/scripts/with-services.sh (gnome-keyring)")
+            await #expect(processExitsWith: .success) {
+                try TPMKeyStoreContract.storedKeyLoadsAndSignsAsTheSameKey(in: SecretServiceKeyStore())
+                try TPMKeyStoreContract.replacingAndDeletingAKey(in: SecretServiceKeyStore())
+            }
         }
 
         @Test func tpmAndSoftwareKeysOfDifferentProfilesLiveSideBySide() throws {
@@ -86,8 +58,8 @@ extension TPMTests {
             defer { cleanUp() }
             let tpmKey = try TPMKeyFactory().generateKey()
             let softwareKey = try SoftwareSigningKey()
-            try store.storeKey(try tpmKey.keyMaterial(), for: item("hardware"))
-            try store.storeKey(try softwareKey.keyMaterial(), for: item("software"))
+            try store.storeKey(try tpmKey.keyMaterial(), for: TPMKeyStoreContract.item("hardware"))
+            try store.storeKey(try softwareKey.keyMaterial(), for: TPMKeyStoreContract.item("software"))
 
             let tpmMaterial = try #require(try store.loadKey(profile: "hardware"))
             let softwareMaterial = try #require(try store.loadKey(profile: "software"))
@@ -103,7 +75,7 @@ extension TPMTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             let store = FileKeyStore(directory: directory.path)
             let key = try TPMKeyFactory().generateKey()
-            try store.storeKey(try key.keyMaterial(), for: item("laptop"))
+            try store.storeKey(try key.keyMaterial(), for: TPMKeyStoreContract.item("laptop"))
 
             let path = try store.path(profile: "laptop")
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -117,5 +89,52 @@ extension TPMTests {
             try #require(publicKey.status == 0, "openssl pkey: \(publicKey.standardError)")
             #expect(TPMTestEnvironment.der(fromPEM: publicKey.standardOutput) == key.publicKey.derRepresentation)
         }
+    }
+}
+
+/// The contract's checks, shared by the in-process runs and the Secret Service run in a child process.
+enum TPMKeyStoreContract {
+    static func item(_ profile: String) -> KeyStoreItem {
+        KeyStoreItem(profile: profile, tenantID: "tpm-tenant", apiURL: "http://127.0.0.1:1/v1", namespace: .push)
+    }
+
+    static func uniqueProfile() -> String { "tpm-" + UUID().uuidString.prefix(8).lowercased() }
+
+    static func storedKeyLoadsAndSignsAsTheSameKey(in store: any KeyStore) throws {
+        let profile = uniqueProfile()
+        defer { _ = try? store.deleteKey(profile: profile) }
+        let factory = TPMKeyFactory()
+        let key = try factory.generateTPMKey()
+        let material = try key.keyMaterial()
+
+        #expect(try store.loadKey(profile: profile) == nil)
+        try store.storeKey(material, for: item(profile))
+        let loaded = try #require(try store.loadKey(profile: profile))
+        #expect(loaded.kind == .tpm)
+        #expect(loaded.withUnsafeDERBytes { Array($0) } == material.withUnsafeDERBytes { Array($0) })
+
+        let reloaded = try factory.loadKey(from: loaded)
+        #expect(reloaded.publicKey == key.publicKey)
+        let signature = try reloaded.signature(for: "stored")
+        #expect(key.publicKey.isValidSignature(signature, for: "stored"))
+    }
+
+    static func replacingAndDeletingAKey(in store: any KeyStore) throws {
+        let profile = uniqueProfile()
+        defer { _ = try? store.deleteKey(profile: profile) }
+        let first = try TPMKeyFactory().generateKey()
+        let second = try TPMKeyFactory(
+            newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "2468").provider
+        ).generateTPMKey()
+
+        try store.storeKey(try first.keyMaterial(), for: item(profile))
+        try store.storeKey(try second.keyMaterial(), for: item(profile))
+        let loaded = try TPMKeyFactory().loadTPMKey(from: try #require(try store.loadKey(profile: profile)))
+        #expect(loaded.publicKey == second.publicKey)
+        #expect(loaded.requiresPIN)
+
+        #expect(try store.deleteKey(profile: profile))
+        #expect(try store.loadKey(profile: profile) == nil)
+        #expect(try !store.deleteKey(profile: profile))
     }
 }

@@ -124,28 +124,34 @@ extension TPMTests {
             }
         }
 
-        @Test func keyMadeByAnotherTPMIsRefusedAsInvalidKey() throws {
+        @Test func keyMadeByAnotherTPMIsRefusedAsInvalidKey() async throws {
             try TPMTestEnvironment.requireSimulator()
             let directory = try TPMTestEnvironment.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             // A second, private swtpm: its storage hierarchy has another seed, so its keys cannot load here.
             let socket = directory.appendingPathComponent("sock").path
-            let pidFile = directory.appendingPathComponent("swtpm.pid").path
-            let started = try TPMTestEnvironment.run(
-                "swtpm",
-                [
-                    "socket", "--tpm2", "--tpmstate", "dir=\(directory.path)", "--server", "type=unixio,path=\(socket)",
-                    "--ctrl", "type=unixio,path=\(socket).ctrl", "--flags", "not-need-init,startup-clear",
-                    "--daemon", "--pid", "file=\(pidFile)",
-                ])
-            try #require(started.status == 0, "swtpm did not start: \(started.standardError)")
+            let simulator = Process()
+            simulator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            simulator.arguments = [
+                "swtpm", "socket", "--tpm2", "--tpmstate", "dir=\(directory.path)", "--server",
+                "type=unixio,path=\(socket)", "--ctrl", "type=unixio,path=\(socket).ctrl", "--flags",
+                "not-need-init,startup-clear",
+            ]
+            simulator.standardOutput = FileHandle.nullDevice
+            simulator.standardError = FileHandle.nullDevice
+            try simulator.run()
             defer {
-                if let pid = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                    let id = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
-                {
-                    kill(id, SIGTERM)
-                }
+                // swtpm does not stop on SIGTERM while it waits for a client; its control channel stops it.
+                let stopped = try? TPMTestEnvironment.run("swtpm_ioctl", ["--unix", socket + ".ctrl", "-s"])
+                if stopped?.status != 0 { kill(simulator.processIdentifier, SIGKILL) }
+                simulator.waitUntilExit()
             }
+            // swtpm has no readiness signal but its socket; wait for it, bounded.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline && simulator.isRunning {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try #require(FileManager.default.fileExists(atPath: socket), "the private swtpm did not start")
             let keyFile = directory.appendingPathComponent("other.pem").path
             let generated = try TPMTestEnvironment.run(
                 "openssl",

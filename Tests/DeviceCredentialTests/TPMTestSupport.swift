@@ -43,20 +43,23 @@ enum TPMTestEnvironment {
         var standardError: String
     }
 
-    /// Runs a tool found on PATH and waits for it.
+    /// Runs a tool found on PATH and waits for it. A tool that leaves a daemon behind must not capture
+    /// its output: the daemon would hold the pipes open.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Output {
+    static func run(
+        _ tool: String, _ arguments: [String], environment extra: [String: String] = [:], captureOutput: Bool = true
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
         process.environment = environment.merging(extra) { $1 }
         let output = Pipe()
         let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
+        process.standardOutput = captureOutput ? output : FileHandle.nullDevice
+        process.standardError = captureOutput ? error : FileHandle.nullDevice
         try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        let outputData = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
+        let errorData = captureOutput ? error.fileHandleForReading.readDataToEndOfFile() : Data()
         process.waitUntilExit()
         return Output(
             status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
