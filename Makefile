@@ -26,8 +26,8 @@ test: deps
 
 demo: deps
 	$(SWIFT) build
-	$(SCRIPTS)/with-services.sh --no-tpm --server $(DEBUG_BIN)/devicecred-server -- \
-		$(SCRIPTS)/demo.sh $(DEBUG_BIN)
+	$(SCRIPTS)/with-services.sh --no-tpm --server $(DEBUG_BIN)/devicecred-server \
+		--server-config $(SCRIPTS)/demo-actions.toml -- $(SCRIPTS)/demo.sh $(DEBUG_BIN)
 
 bench: deps
 	$(SWIFT) build -c release

@@ -118,11 +118,19 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        // A swift-crypto device for the server tests and the benchmark (independent of DeviceCredential).
+        .target(
+            name: "AuthsignalTestDevice",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "devicecred-bench",
             dependencies: [
                 "DeviceCredential",
                 "DeviceCredentialServer",
+                "AuthsignalTestDevice",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -131,10 +139,23 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // Transport memory comparison for `make bench`: one loopback GET each, then peak RSS.
+        .executableTarget(
+            name: "transport-probe-curl",
+            dependencies: ["DeviceCredential"],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "transport-probe-urlsession",
+            swiftSettings: strictSwift6
+        ),
+
         .testTarget(
             name: "DeviceCredentialServerTests",
             dependencies: [
                 "DeviceCredentialServer",
+                "AuthsignalTestDevice",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

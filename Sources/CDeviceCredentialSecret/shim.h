@@ -32,21 +32,6 @@ static inline void dc_string_table_insert(GHashTable *table, const char *key, co
     g_hash_table_insert(table, g_strdup(key), g_strdup(value));
 }
 
-/// A Secret Service proxy on a given connection (libsecret's own constructors always use the
-/// process-wide session bus, which cannot be pointed elsewhere once GIO has cached it).
-static inline SecretService *dc_secret_service_new(GDBusConnection *connection, const char *bus_name,
-                                                   GError **error) {
-    return (SecretService *)g_initable_new(
-        SECRET_TYPE_SERVICE, NULL, error,
-        "g-flags", G_DBUS_PROXY_FLAGS_NONE,
-        "g-connection", connection,
-        "g-name", bus_name,
-        "g-object-path", "/org/freedesktop/secrets",
-        "g-interface-name", "org.freedesktop.Secret.Service",
-        "flags", SECRET_SERVICE_OPEN_SESSION,
-        NULL);
-}
-
 static inline void dc_g_object_unref(void *object) { g_object_unref(object); }
 
 static inline void dc_g_list_free_objects(GList *list) { g_list_free_full(list, g_object_unref); }

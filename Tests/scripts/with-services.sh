@@ -5,20 +5,22 @@
 #   - devicecred-server on a free loopback port, in memory (DEVICECRED_TEST_API_URL).
 # Everything lives in a throwaway HOME and XDG tree that is deleted on exit, whatever the command did.
 #
-# usage: with-services.sh [--server BIN] [--no-tpm] -- COMMAND [ARG...]
+# usage: with-services.sh [--server BIN [--server-config FILE]] [--no-tpm] -- COMMAND [ARG...]
 set -euo pipefail
 
 server_bin=""
+server_args=()
 want_tpm=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --server) server_bin="$2"; shift 2 ;;
+        --server-config) server_args+=(--config "$2"); shift 2 ;;
         --no-tpm) want_tpm=0; shift ;;
         --) shift; break ;;
         *) echo "with-services: unknown option $1" >&2; exit 2 ;;
     esac
 done
-[ $# -gt 0 ] || { echo "usage: with-services.sh [--server BIN] [--no-tpm] -- COMMAND [ARG...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: with-services.sh [--server BIN [--server-config FILE]] [--no-tpm] -- COMMAND [ARG...]" >&2; exit 2; }
 
 sandbox=$(mktemp -d "${TMPDIR:-/tmp}/devicecred-services.XXXXXX")
 pids=()
@@ -79,7 +81,7 @@ fi
 
 # The local Authsignal-compatible server, in memory, on a free loopback port.
 if [ -n "$server_bin" ]; then
-    "$server_bin" --port 0 --url-file "$sandbox/server-url" >"$sandbox/server.log" 2>&1 &
+    "$server_bin" "${server_args[@]}" --port 0 --url-file "$sandbox/server-url" >"$sandbox/server.log" 2>&1 &
     pids+=($!)
     wait_until "devicecred-server" test -s "$sandbox/server-url"
     export DEVICECRED_TEST_API_URL

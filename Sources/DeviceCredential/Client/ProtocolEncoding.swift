@@ -47,7 +47,7 @@ enum ResponseInterpreter {
         if let serviceCode = body?.errorCode ?? body?.error, !serviceCode.isEmpty {
             return DeviceCredentialError(
                 code: .init(rawValue: serviceCode), message: body?.errorDescription ?? serviceCode,
-                httpStatus: response.status, retryAfter: retryAfter)
+                httpStatus: response.status, retryAfter: retryAfter, errorCode: serviceCode)
         }
         let (code, message): (DeviceCredentialError.Code, String) =
             switch response.status {

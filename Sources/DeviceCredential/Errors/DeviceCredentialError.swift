@@ -13,16 +13,19 @@ public struct DeviceCredentialError: Error, Hashable, Sendable, CustomStringConv
     /// How long the service asked to wait before trying again (`Retry-After` on a 429), if it said.
     public var retryAfter: Duration?
 
+    /// The `errorCode` the service sent, when this error came from a service's error body.
+    public var errorCode: String?
+
     /// Creates an error with a code and a message for a person.
-    public init(code: Code, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil) {
+    public init(
+        code: Code, message: String, httpStatus: Int? = nil, retryAfter: Duration? = nil, errorCode: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.httpStatus = httpStatus
         self.retryAfter = retryAfter
+        self.errorCode = errorCode
     }
-
-    /// The `errorCode` the service sent, when this error came from a service answer.
-    public var errorCode: String? { httpStatus == nil ? nil : code.rawValue }
 
     public var description: String { "\(code.rawValue): \(message)" }
 

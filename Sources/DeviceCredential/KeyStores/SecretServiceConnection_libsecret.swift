@@ -3,38 +3,27 @@ internal import CDeviceCredentialSecret
 /// Owns a libsecret `SecretService` proxy (with its open session) on one D-Bus connection.
 final class SecretServiceConnection: @unchecked Sendable {
     // GDBus objects are thread-safe; SecretServiceKeyStore also serialises all calls through its mutex.
-    private let connection: OpaquePointer
     private let service: UnsafeMutablePointer<SecretService>
 
-    init(bus: SecretServiceKeyStore.Bus, serviceName: String) throws {
+    init() throws {
         var error: UnsafeMutablePointer<GError>?
-        let connection: OpaquePointer? =
-            switch bus {
-            case .session:
-                g_bus_get_sync(G_BUS_TYPE_SESSION, nil, &error)
-            case .address(let address):
-                g_dbus_connection_new_for_address_sync(
-                    address,
-                    GDBusConnectionFlags(
-                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
-                            | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue),
-                    nil, nil, &error)
-            }
-        guard let connection else {
+        // Reach the bus first, so "no session bus" and "no Secret Service on it" stay distinct errors.
+        guard let bus = g_bus_get_sync(G_BUS_TYPE_SESSION, nil, &error) else {
             throw GLibError.consume(
                 error, context: "cannot connect to the D-Bus session bus", fallback: .dbusUnavailable)
         }
-        guard let service = dc_secret_service_new(connection, serviceName, &error) else {
-            dc_g_object_unref(UnsafeMutableRawPointer(connection))
+        dc_g_object_unref(UnsafeMutableRawPointer(bus))  // GIO keeps its own reference to the shared bus
+        guard
+            let service = secret_service_open_sync(
+                secret_service_get_type(), nil, SECRET_SERVICE_OPEN_SESSION, nil, &error)
+        else {
             throw GLibError.consume(error, context: "cannot open the Secret Service", fallback: .keyringUnavailable)
         }
-        self.connection = connection
         self.service = service
     }
 
     deinit {
         dc_g_object_unref(service)
-        dc_g_object_unref(UnsafeMutableRawPointer(connection))
     }
 
     func store(_ material: KeyMaterial, item: KeyStoreItem) throws {

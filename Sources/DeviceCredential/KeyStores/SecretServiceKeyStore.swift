@@ -11,28 +11,11 @@ import Synchronization
 public final class SecretServiceKeyStore: KeyStore {
     /// The D-Bus schema name of the key items.
     public static let schemaName = "io.github.devicecredential.Key"
-    /// The well-known bus name of the Secret Service.
-    public static let standardServiceName = "org.freedesktop.secrets"
-
-    /// Which bus to reach the Secret Service on.
-    public enum Bus: Hashable, Sendable {
-        /// The session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`).
-        case session
-        /// A bus at an explicit D-Bus address, e.g. `unix:path=/run/user/1000/bus`.
-        case address(String)
-    }
-
-    /// The bus this store talks to.
-    public let bus: Bus
-    /// The bus name of the Secret Service on it.
-    public let serviceName: String
     private let connection = Mutex<SecretServiceConnection?>(nil)
 
-    /// Creates a store; nothing is opened until the first call.
-    public init(bus: Bus = .session, serviceName: String = SecretServiceKeyStore.standardServiceName) {
-        self.bus = bus
-        self.serviceName = serviceName
-    }
+    /// Creates a store for the session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`);
+    /// nothing is opened until the first call. GIO connects to the session bus once per process.
+    public init() {}
 
     public var kind: KeyStoreKind { .secretService }
 
@@ -53,7 +36,7 @@ public final class SecretServiceKeyStore: KeyStore {
     /// Opens the connection on first use, and again after a failure (the keyring may have started since).
     private func withConnection<Result>(_ body: (SecretServiceConnection) throws -> Result) throws -> Result {
         try connection.withLock { cached in
-            let open = try cached ?? SecretServiceConnection(bus: bus, serviceName: serviceName)
+            let open = try cached ?? SecretServiceConnection()
             cached = open
             do {
                 return try body(open)

@@ -14,9 +14,10 @@ enum FileSystem {
     /// Creates `path` and its missing parents; the last component gets mode 0700.
     static func createPrivateDirectory(_ path: String) throws {
         var prefix = ""
-        for component in path.split(separator: "/") {
+        let components = path.split(separator: "/")
+        for (index, component) in components.enumerated() {
             prefix += "/" + component
-            if mkdir(prefix, prefix == path ? 0o700 : 0o755) != 0, errno != EEXIST {
+            if mkdir(prefix, index == components.count - 1 ? 0o700 : 0o755) != 0, errno != EEXIST {
                 throw error("cannot create the directory \(prefix)")
             }
         }

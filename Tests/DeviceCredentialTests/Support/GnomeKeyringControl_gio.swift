@@ -14,8 +14,8 @@ enum GnomeKeyringControl {
         let collection = try defaultCollectionPath()
         let session = try call(
             "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "OpenSession", "('plain', <''>)")
-        let sessionPath = try #require(session.split(separator: "'").dropFirst().first.map(String.init))
-        let bytes = password.utf8.map { String($0) + "b" }.joined(separator: ", ")
+        let sessionPath = try #require(objectPaths(in: session).last)
+        let bytes = password.utf8.map { String($0) }.joined(separator: ", ")
         _ = try call(
             "/org/freedesktop/secrets", "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
             "UnlockWithMasterPassword",
@@ -25,7 +25,7 @@ enum GnomeKeyringControl {
 
     private static func defaultCollectionPath() throws -> String {
         let reply = try call("/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "ReadAlias", "('default',)")
-        let path = try #require(reply.split(separator: "'").dropFirst().first.map(String.init))
+        let path = try #require(objectPaths(in: reply).first)
         try #require(path != "/", "the test keyring has no default collection")
         return path
     }
@@ -52,6 +52,12 @@ enum GnomeKeyringControl {
         let text = g_variant_print(reply, 1)!
         defer { g_free(text) }
         return String(cString: text)
+    }
+
+    /// The quoted object paths in a printed GVariant, in order.
+    private static func objectPaths(in text: String) -> [String] {
+        text.split(separator: "'", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 && $0.element.hasPrefix("/") }.map { String($0.element) }
     }
 
     private static func message(of error: UnsafeMutablePointer<GError>?) -> String {

@@ -1,0 +1,300 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The device endpoints under `client/user-authenticators/<namespace>`: every proof is a P-256 signature
+/// verified with swift-crypto against the stored public key.
+struct DeviceController: Sendable {
+    let services: ServerServices
+
+    struct AddBody: Decodable {
+        var publicKey: String
+        var deviceName: String
+        var devicePlatform: String
+        var pushToken: String?
+    }
+
+    struct CredentialResponse: Encodable {
+        var userAuthenticatorId: String
+        var userId: String
+        var verifiedAt: String
+        var lastVerifiedAt: String?
+        var deviceName: String
+        var devicePlatform: String
+    }
+
+    struct RemoveBody: Decodable {
+        var publicKey: String
+        var signature: String
+    }
+
+    struct RemoveResponse: Encodable { var removedAuthenticatorId: String }
+    struct MessageResponse: Encodable { var message: String }
+
+    struct UpdateNonceResponse: Encodable {
+        var challengeId: String
+        var message: String
+    }
+
+    struct ChallengeResponse: Encodable {
+        struct User: Encodable { var custom: JSONValue }
+        var userAuthenticatorId: String
+        var challengeId: String?
+        var userId: String?
+        var actionCode: String?
+        var idempotencyKey: String?
+        var deviceId: String?
+        var userAgent: String?
+        var ipAddress: String?
+        var expiresAt: Int?
+        var custom: JSONValue?
+    }
+
+    struct AnswerBody: Decodable {
+        var challengeId: String
+        var publicKey: String
+        var approved: Bool
+        var signature: String
+        var verificationCode: String?
+    }
+
+    struct AnswerResponse: Encodable { var isVerified: Bool }
+
+    struct UpdateBody: Decodable {
+        var challengeId: String
+        var publicKey: String
+        var signature: String
+        var pushToken: String?
+        var resetExpiry: Bool?
+    }
+
+    struct UpdateResponse: Encodable {
+        var userAuthenticatorId: String
+        var userId: String
+        var lastVerifiedAt: String
+        var pushToken: String?
+    }
+
+    /// `push`, and `device`, the 2025 legacy namespace with the same shapes.
+    static let namespaces = ["push", "device"]
+
+    func addRoutes(to routes: inout RouteTable) {
+        for namespace in Self.namespaces {
+            let prefix = "client/user-authenticators/\(namespace)"
+            routes.add(.post, prefix, addCredential)
+            routes.add(.get, prefix, getCredential)
+            routes.add(.patch, prefix, updateCredential)
+            routes.add(.post, "\(prefix)/remove", removeCredential)
+            routes.add(.post, "\(prefix)/challenge/sign", challengeNonce)
+            routes.add(.get, "\(prefix)/challenge", getChallenge)
+            routes.add(.post, "\(prefix)/challenge", updateChallenge)
+            routes.add(.post, "\(prefix)/sign", updateNonce)
+        }
+    }
+
+    @Sendable func addCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let now = services.now
+        let claims = try services.authentication.requireBearer(request, at: now)
+        let body = try await JSONBody.decode(AddBody.self, from: request)
+        let key = try DevicePublicKey(bodyValue: body.publicKey)
+        guard !body.devicePlatform.isEmpty else { throw APIError.invalidRequest("devicePlatform must not be empty") }
+        let userId = claims.other.userId
+        let existing = try await services.repository.authenticators(userId: userId)
+        let mayAdd =
+            existing.isEmpty || existing.contains { $0.publicKey == key.canonical }
+            || (claims.scope ?? "").split(separator: " ").contains("add:authenticators")
+        guard mayAdd else {
+            throw APIError.unauthorized("the user already has an authenticator: the token needs add:authenticators")
+        }
+        let stored = try await services.repository.insertAuthenticatorIfKeyAbsent(
+            AuthenticatorRecord(
+                id: UUID().uuidString.lowercased(),
+                userId: userId,
+                publicKey: key.canonical,
+                deviceName: body.deviceName,
+                devicePlatform: body.devicePlatform,
+                pushToken: body.pushToken,
+                createdAt: now,
+                verifiedAt: now
+            )
+        )
+        guard stored.userId == userId else {
+            throw APIError.invalidRequest("this publicKey is registered to another user")
+        }
+        return try JSONBody.response(Self.credential(stored))
+    }
+
+    @Sendable func getCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let (authenticator, _) = try await queryCredential(request)
+        return try JSONBody.response(Self.credential(authenticator))
+    }
+
+    @Sendable func removeCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let body = try await JSONBody.decode(RemoveBody.self, from: request)
+        let (authenticator, key) = try await bodyCredential(body.publicKey)
+        // The message is the 10-minute window rendered as a Double ("2993192.0"); the previous one is accepted too.
+        let window = (services.now.timeIntervalSince1970 / 600).rounded(.down)
+        guard [window, window - 1].contains(where: { key.isValidSignature(body.signature, for: String($0)) }) else {
+            throw APIError.unauthorized("the signature does not sign the current or previous time window")
+        }
+        guard try await services.repository.deleteAuthenticator(id: authenticator.id) else {
+            throw APIError.invalidCredential()
+        }
+        await services.nonces.removeAll(for: authenticator.id)
+        return try JSONBody.response(RemoveResponse(removedAuthenticatorId: authenticator.id))
+    }
+
+    @Sendable func challengeNonce(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let (authenticator, _) = try await queryCredential(request)
+        let message = await services.nonces.issue(for: authenticator.id, purpose: .getChallenge, at: services.now)
+        return try JSONBody.response(MessageResponse(message: message))
+    }
+
+    @Sendable func getChallenge(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let (authenticator, key) = try await queryCredential(request)
+        let now = services.now
+        // Unsigned requests are allowed (the SDKs fall back to them) but do not see `custom`.
+        var isSigned = false
+        if let signature = request.headers[HTTPField.Name("X-Authsignal-Signature")!] {
+            isSigned = await services.nonces.consume(for: authenticator.id, purpose: .getChallenge, at: now) {
+                key.isValidSignature(signature, for: $0)
+            }
+            guard isSigned else { throw APIError.unauthorized("the signature does not sign an unused nonce") }
+        }
+        let pending = try await services.repository.pendingChallenges(userId: authenticator.userId)
+        guard let challenge = pending.first(where: { $0.isVisible(to: authenticator.id, at: now) }),
+            let action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey)
+        else {
+            return try JSONBody.response(ChallengeResponse(userAuthenticatorId: authenticator.id))
+        }
+        return try JSONBody.response(
+            ChallengeResponse(
+                userAuthenticatorId: authenticator.id,
+                challengeId: challenge.id,
+                userId: challenge.userId,
+                actionCode: challenge.actionCode,
+                idempotencyKey: challenge.idempotencyKey,
+                deviceId: action.attributes.deviceId,
+                userAgent: action.attributes.userAgent,
+                ipAddress: action.attributes.ipAddress,
+                expiresAt: challenge.expiresAt.unixSeconds,
+                custom: isSigned ? action.attributes.custom : nil
+            )
+        )
+    }
+
+    @Sendable func updateChallenge(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let body = try await JSONBody.decode(AnswerBody.self, from: request)
+        let (authenticator, key) = try await bodyCredential(body.publicKey)
+        guard key.isValidSignature(body.signature, for: body.challengeId) else {
+            throw APIError.unauthorized("the signature does not sign the challengeId")
+        }
+        let now = services.now
+        guard let challenge = try await services.repository.challenge(id: body.challengeId),
+            challenge.userId == authenticator.userId,
+            challenge.authenticatorId == nil || challenge.authenticatorId == authenticator.id
+        else { throw APIError.notFound("no challenge with this id for this credential") }
+        guard challenge.status == .pending else { throw APIError.alreadyAnswered() }
+        guard challenge.expiresAt > now else { throw APIError.expired("the challenge has expired") }
+
+        // Number matching: an approval with a wrong or missing code uses the challenge up as failed.
+        let status: ChallengeStatus
+        if !body.approved {
+            status = .declined
+        } else if let code = challenge.verificationCode, body.verificationCode != code {
+            status = .failed
+        } else {
+            status = .approved
+        }
+        guard
+            try await services.repository.answerChallenge(
+                id: challenge.id, status: status, by: authenticator.id, at: now) != nil
+        else { throw APIError.alreadyAnswered() }
+
+        if var action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey) {
+            action.state = status == .approved ? .challengeSucceeded : .challengeFailed
+            action.stateUpdatedAt = now
+            if status == .approved { action.verificationMethod = "PUSH" }
+            try await services.repository.updateAction(action)
+        }
+        if status == .approved {
+            var verified = authenticator
+            verified.lastVerifiedAt = now
+            try await services.repository.updateAuthenticator(verified)
+        }
+        services.logger.info(
+            "push challenge answered", metadata: ["challengeId": "\(challenge.id)", "status": "\(status.rawValue)"])
+        return try JSONBody.response(AnswerResponse(isVerified: status == .approved))
+    }
+
+    @Sendable func updateNonce(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let (authenticator, _) = try await queryCredential(request)
+        let challengeId = UUID().uuidString.lowercased()
+        let message = await services.nonces.issue(
+            for: authenticator.id, purpose: .updateCredential(challengeId: challengeId), at: services.now)
+        return try JSONBody.response(UpdateNonceResponse(challengeId: challengeId, message: message))
+    }
+
+    @Sendable func updateCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try services.authentication.requireTenant(request)
+        let body = try await JSONBody.decode(UpdateBody.self, from: request)
+        var (authenticator, key) = try await bodyCredential(body.publicKey)
+        let now = services.now
+        let purpose = NonceStore.Purpose.updateCredential(challengeId: body.challengeId)
+        guard
+            await services.nonces.consume(
+                for: authenticator.id, purpose: purpose, at: now,
+                where: {
+                    key.isValidSignature(body.signature, for: $0)
+                })
+        else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
+        if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
+        authenticator.lastVerifiedAt = now
+        try await services.repository.updateAuthenticator(authenticator)
+        return try JSONBody.response(
+            UpdateResponse(
+                userAuthenticatorId: authenticator.id,
+                userId: authenticator.userId,
+                lastVerifiedAt: now.iso8601,
+                pushToken: authenticator.pushToken
+            )
+        )
+    }
+
+    // MARK: finding the credential
+
+    private func queryCredential(_ request: Request) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+        guard let value = request.uri.queryParameters.get("publicKey") else {
+            throw APIError.invalidRequest("missing query parameter 'publicKey'")
+        }
+        return try await lookUp(try DevicePublicKey(queryValue: value))
+    }
+
+    private func bodyCredential(_ publicKey: String) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+        try await lookUp(try DevicePublicKey(bodyValue: publicKey))
+    }
+
+    private func lookUp(_ key: DevicePublicKey) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+        guard let authenticator = try await services.repository.authenticator(publicKey: key.canonical) else {
+            throw APIError.invalidCredential()
+        }
+        return (authenticator, key)
+    }
+
+    private static func credential(_ authenticator: AuthenticatorRecord) -> CredentialResponse {
+        CredentialResponse(
+            userAuthenticatorId: authenticator.id,
+            userId: authenticator.userId,
+            verifiedAt: authenticator.verifiedAt.iso8601,
+            lastVerifiedAt: authenticator.lastVerifiedAt?.iso8601,
+            deviceName: authenticator.deviceName,
+            devicePlatform: authenticator.devicePlatform
+        )
+    }
+}

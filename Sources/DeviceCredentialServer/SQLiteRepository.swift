@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+
+/// The `--database FILE` store: each record is kept as JSON next to the columns it is looked up by,
+/// so both stores share one encoding of a record and behave alike.
+public final class SQLiteRepository: Repository {
+    private let database: DatabaseQueue
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync: a crash may lose the last commits, never corrupt the file; a local
+            // development server trades that for not waiting on fsync at every request.
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            }
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE action (idempotencyKey TEXT PRIMARY KEY NOT NULL, userId TEXT NOT NULL, record TEXT NOT NULL);
+                    CREATE TABLE authenticator (id TEXT PRIMARY KEY NOT NULL, userId TEXT NOT NULL,
+                        publicKey TEXT NOT NULL UNIQUE, record TEXT NOT NULL);
+                    CREATE INDEX authenticator_user ON authenticator(userId);
+                    CREATE TABLE challenge (id TEXT PRIMARY KEY NOT NULL, userId TEXT NOT NULL, status TEXT NOT NULL,
+                        record TEXT NOT NULL);
+                    CREATE INDEX challenge_user_status ON challenge(userId, status);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    // MARK: actions
+
+    public func insertActionIfAbsent(_ action: ActionRecord) async throws -> ActionRecord {
+        try await database.write { db in
+            if let existing: ActionRecord = try Self.fetchOne(
+                db, "SELECT record FROM action WHERE idempotencyKey = ?", [action.idempotencyKey])
+            {
+                return existing
+            }
+            try db.execute(
+                sql: "INSERT INTO action (idempotencyKey, userId, record) VALUES (?, ?, ?)",
+                arguments: [action.idempotencyKey, action.userId, try Self.encode(action)]
+            )
+            return action
+        }
+    }
+
+    public func action(idempotencyKey: String) async throws -> ActionRecord? {
+        try await database.read { db in
+            try Self.fetchOne(db, "SELECT record FROM action WHERE idempotencyKey = ?", [idempotencyKey])
+        }
+    }
+
+    public func updateAction(_ action: ActionRecord) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE action SET record = ? WHERE idempotencyKey = ?",
+                arguments: [try Self.encode(action), action.idempotencyKey]
+            )
+        }
+    }
+
+    // MARK: authenticators
+
+    public func insertAuthenticatorIfKeyAbsent(_ authenticator: AuthenticatorRecord) async throws
+        -> AuthenticatorRecord
+    {
+        try await database.write { db in
+            if let existing: AuthenticatorRecord = try Self.fetchOne(
+                db, "SELECT record FROM authenticator WHERE publicKey = ?", [authenticator.publicKey])
+            {
+                return existing
+            }
+            try db.execute(
+                sql: "INSERT INTO authenticator (id, userId, publicKey, record) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    authenticator.id, authenticator.userId, authenticator.publicKey, try Self.encode(authenticator),
+                ]
+            )
+            return authenticator
+        }
+    }
+
+    public func authenticator(id: String) async throws -> AuthenticatorRecord? {
+        try await database.read { db in try Self.fetchOne(db, "SELECT record FROM authenticator WHERE id = ?", [id]) }
+    }
+
+    public func authenticator(publicKey: String) async throws -> AuthenticatorRecord? {
+        try await database.read { db in
+            try Self.fetchOne(db, "SELECT record FROM authenticator WHERE publicKey = ?", [publicKey])
+        }
+    }
+
+    public func authenticators(userId: String) async throws -> [AuthenticatorRecord] {
+        try await database.read { db in
+            try Self.fetchAll(db, "SELECT record FROM authenticator WHERE userId = ? ORDER BY rowid", [userId])
+        }
+    }
+
+    public func updateAuthenticator(_ authenticator: AuthenticatorRecord) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                arguments: [try Self.encode(authenticator), authenticator.id]
+            )
+        }
+    }
+
+    public func deleteAuthenticator(id: String) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM authenticator WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: challenges
+
+    public func insertChallenge(_ challenge: ChallengeRecord) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO challenge (id, userId, status, record) VALUES (?, ?, ?, ?)",
+                arguments: [challenge.id, challenge.userId, challenge.status.rawValue, try Self.encode(challenge)]
+            )
+        }
+    }
+
+    public func challenge(id: String) async throws -> ChallengeRecord? {
+        try await database.read { db in try Self.fetchOne(db, "SELECT record FROM challenge WHERE id = ?", [id]) }
+    }
+
+    public func pendingChallenges(userId: String) async throws -> [ChallengeRecord] {
+        try await database.read { db in
+            try Self.fetchAll(
+                db, "SELECT record FROM challenge WHERE userId = ? AND status = 'pending' ORDER BY rowid DESC", [userId]
+            )
+        }
+    }
+
+    public func answerChallenge(id: String, status: ChallengeStatus, by authenticatorId: String, at date: Date)
+        async throws -> ChallengeRecord?
+    {
+        try await database.write { db in
+            guard
+                var challenge: ChallengeRecord = try Self.fetchOne(
+                    db, "SELECT record FROM challenge WHERE id = ?", [id]),
+                challenge.status == .pending
+            else { return nil }
+            challenge.status = status
+            challenge.answeredAt = date
+            challenge.answeredBy = authenticatorId
+            try db.execute(
+                sql: "UPDATE challenge SET status = ?, record = ? WHERE id = ?",
+                arguments: [status.rawValue, try Self.encode(challenge), id]
+            )
+            return challenge
+        }
+    }
+
+    // MARK: encoding
+
+    private static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try RecordCoding.encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func fetchOne<Record: Decodable>(_ db: Database, _ sql: String, _ arguments: StatementArguments)
+        throws -> Record?
+    {
+        guard let text = try String.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        return try RecordCoding.decoder.decode(Record.self, from: Data(text.utf8))
+    }
+
+    private static func fetchAll<Record: Decodable>(_ db: Database, _ sql: String, _ arguments: StatementArguments)
+        throws -> [Record]
+    {
+        try String.fetchAll(db, sql: sql, arguments: arguments).map {
+            try RecordCoding.decoder.decode(Record.self, from: Data($0.utf8))
+        }
+    }
+}
+
+/// Records are stored with dates as Unix seconds (Double), which round-trip exactly.
+enum RecordCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+}

@@ -1,1 +1,0 @@
-print("devicecred-server: not yet")

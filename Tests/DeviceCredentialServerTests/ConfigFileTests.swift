@@ -1,0 +1,219 @@
+import DeviceCredentialServer
+import Foundation
+import Testing
+
+/// The TOML subset parser on its own.
+@Suite struct TOMLParserTests {
+    @Test func scalarsTablesAndArraysOfTables() throws {
+        let document = try TOMLParser.parse(
+            """
+            # a comment
+            title = "devicecred"   # trailing comment
+            literal = 'C:\\path'
+            escaped = "tab\\tquote\\" \\u00e9"
+            count = 1_000
+            negative = -42
+            ratio = 2.5
+            exponent = 1e3
+            enabled = true
+            disabled = false
+            list = [ "a", 'b',
+              "c", ]   # multi-line with trailing comma
+            numbers = [1, 2.5, -3]
+            "quoted key" = 1
+            dotted.key = "x"
+
+            [server]
+            port = 8787
+
+            [actions.signIn]
+            defaultOutcome = "CHALLENGE"
+
+            [[actions.signIn.rules]]
+            id = "first"
+            [[actions.signIn.rules.conditions]]
+            field = "ipAddress"
+
+            [[actions.signIn.rules]]
+            id = "second"
+            """)
+        let expected: JSONValue = .object([
+            "title": .string("devicecred"),
+            "literal": .string("C:\\path"),
+            "escaped": .string("tab\tquote\" é"),
+            "count": .number(1000),
+            "negative": .number(-42),
+            "ratio": .number(2.5),
+            "exponent": .number(1000),
+            "enabled": .bool(true),
+            "disabled": .bool(false),
+            "list": .array([.string("a"), .string("b"), .string("c")]),
+            "numbers": .array([.number(1), .number(2.5), .number(-3)]),
+            "quoted key": .number(1),
+            "dotted": .object(["key": .string("x")]),
+            "server": .object(["port": .number(8787)]),
+            "actions": .object([
+                "signIn": .object([
+                    "defaultOutcome": .string("CHALLENGE"),
+                    "rules": .array([
+                        .object([
+                            "id": .string("first"),
+                            "conditions": .array([.object(["field": .string("ipAddress")])]),
+                        ]),
+                        .object(["id": .string("second")]),
+                    ]),
+                ])
+            ]),
+        ])
+        #expect(document == expected)
+    }
+
+    @Test(arguments: [
+        ("a = ", 1, "expected a value"),
+        ("a = 1\na = 2", 2, "set twice"),
+        ("[t]\n[t]", 2, "defined twice"),
+        ("a = \"open", 1, "unterminated"),
+        ("a = 1 2", 1, "unexpected text"),
+        ("a = {x = 1}", 1, "inline tables"),
+        ("a = [[1]]", 1, "nested arrays"),
+        ("a = nope", 1, "not a string"),
+        ("[a\nb = 1", 1, "expected ']'"),
+        ("a = 1\n[a]", 2, "defined twice"),
+        ("x = \"\\q\"", 1, "invalid escape"),
+        ("= 1", 1, "expected a key"),
+    ])
+    func errorsNameTheLine(text: String, line: Int, fragment: String) {
+        #expect {
+            try TOMLParser.parse(text)
+        } throws: { error in
+            guard let error = error as? TOMLParser.Error else { return false }
+            return error.line == line && error.message.contains(fragment)
+        }
+    }
+}
+
+/// The config file: JSON and TOML express the same document.
+@Suite struct ConfigFileTests {
+    static let json = """
+        {
+          "tenantId": "tenant-from-file",
+          "challengeTtl": 120,
+          "pushWebhook": "http://127.0.0.1:9000/hook",
+          "actions": {
+            "signIn": {
+              "defaultOutcome": "CHALLENGE",
+              "numberMatching": true,
+              "rules": [
+                {"id": "blocked-ip", "priority": 1, "outcome": "BLOCK",
+                 "conditions": [{"field": "ipAddress", "op": "in", "value": ["10.0.0.1", "10.0.0.2"]}]},
+                {"id": "big", "priority": 2, "outcome": "CHALLENGE",
+                 "conditions": [{"field": "custom.amount", "op": ">", "value": 1000}]}
+              ]
+            },
+            "viewBalance": {"defaultOutcome": "ALLOW"}
+          }
+        }
+        """
+
+    static let toml = """
+        tenantId = "tenant-from-file"
+        challengeTtl = 120
+        pushWebhook = "http://127.0.0.1:9000/hook"
+
+        [actions.signIn]
+        defaultOutcome = "CHALLENGE"
+        numberMatching = true
+
+        [[actions.signIn.rules]]
+        id = "blocked-ip"
+        priority = 1
+        outcome = "BLOCK"
+        [[actions.signIn.rules.conditions]]
+        field = "ipAddress"
+        op = "in"
+        value = ["10.0.0.1", "10.0.0.2"]
+
+        [[actions.signIn.rules]]
+        id = "big"
+        priority = 2
+        outcome = "CHALLENGE"
+        [[actions.signIn.rules.conditions]]
+        field = "custom.amount"
+        op = ">"
+        value = 1000
+
+        [actions.viewBalance]
+        defaultOutcome = "ALLOW"
+        """
+
+    @Test func jsonAndTOMLDecodeToTheSameConfig() throws {
+        let fromJSON = try ConfigFile.decode(Data(Self.json.utf8), isTOML: false)
+        let fromTOML = try ConfigFile.decode(Data(Self.toml.utf8), isTOML: true)
+        #expect(fromJSON == fromTOML)
+        #expect(fromJSON.actions?["signIn"]?.rules.map(\.id) == ["blocked-ip", "big"])
+        #expect(fromJSON.actions?["viewBalance"]?.numberMatching == false)
+
+        var configuration = ServerConfiguration()
+        try fromTOML.apply(to: &configuration)
+        #expect(configuration.tenantId == "tenant-from-file")
+        #expect(configuration.secretKey == ServerConfiguration.devSecretKey)
+        #expect(configuration.challengeTTL == 120)
+        #expect(configuration.pushWebhookURL?.absoluteString == "http://127.0.0.1:9000/hook")
+        #expect(configuration.actions["signIn"]?.numberMatching == true)
+    }
+
+    @Test func loadPicksTheFormatByExtension() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("devicecred-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tomlPath = directory.appendingPathComponent("server.toml").path
+        let jsonPath = directory.appendingPathComponent("server.json").path
+        try Data(Self.toml.utf8).write(to: URL(fileURLWithPath: tomlPath))
+        try Data(Self.json.utf8).write(to: URL(fileURLWithPath: jsonPath))
+        #expect(try ConfigFile.load(path: tomlPath) == ConfigFile.load(path: jsonPath))
+        #expect(throws: ConfigurationError.self) {
+            try ConfigFile.load(path: directory.appendingPathComponent("no").path)
+        }
+    }
+
+    @Test func badDocumentsGiveSpecificErrors() {
+        func message(_ text: String, toml: Bool) -> String {
+            do {
+                _ = try ConfigFile.decode(Data(text.utf8), isTOML: toml)
+                return "decoded"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message(#"{"actions": {"a": {"defaultOutcome": "MAYBE"}}}"#, toml: false).contains("defaultOutcome"))
+        #expect(message(#"{"challengeTtl": "soon"}"#, toml: false).contains("challengeTtl"))
+        #expect(message("[actions.a]\nrules = 3", toml: true).contains("rules"))
+        #expect(message("challengeTtl = ", toml: true).contains("TOML line 1"))
+        #expect(message("{", toml: false).contains("not valid JSON"))
+    }
+
+    @Test func validationRefusesTheDevSecretOffLoopback() {
+        var configuration = ServerConfiguration()
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] {
+            configuration.host = host
+            #expect(throws: Never.self) { try configuration.validate() }
+        }
+        for host in ["0.0.0.0", "192.168.1.10", "::", "example.com"] {
+            configuration.host = host
+            #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        }
+        configuration.secretKey = "a-real-secret"
+        #expect(throws: Never.self) { try configuration.validate() }
+    }
+
+    @Test func rulesFromAConfigFileDriveTrack() async throws {
+        let file = try ConfigFile.decode(Data(Self.toml.utf8), isTOML: true)
+        try await TestServer { configuration in
+            configuration.actions = file.actions ?? [:]
+        }.run { harness in
+            #expect(try await harness.track("alice", "viewBalance").state == "ALLOW")
+            let blocked = try await harness.track("alice", "signIn", ["ipAddress": "10.0.0.2"])
+            #expect(blocked.state == "BLOCK" && blocked.reply.json["ruleIds"] as? [String] == ["blocked-ip"])
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import AuthsignalTestDevice
+import DeviceCredentialServer
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Whatever a client sends, the answer is a JSON error in the contract's shape and nothing breaks.
+@Suite struct MalformedInputTests {
+    @Test func unknownRoutesAndMethodsAreJSONErrors() async throws {
+        try await withServer { harness in
+            let unknown = try await harness.send(.get, "/v1/nothing/here")
+            #expect(unknown.status == .notFound && unknown.isError("not_found"))
+            let outside = try await harness.send(.get, "/")
+            #expect(outside.status == .notFound && outside.isError("not_found"))
+            let wrongMethod = try await harness.send(.put, "validate", auth: .secret(), body: Data("{}".utf8))
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.isError("invalid_request"))
+            let deleteUser = try await harness.send(.delete, "users/alice", auth: .secret())
+            #expect(deleteUser.status == .methodNotAllowed)
+        }
+    }
+
+    @Test func truncatedJSONIsInvalidRequest() async throws {
+        try await withServer { harness in
+            let reply = try await harness.send(
+                .post, "users/alice/actions/signIn", auth: .secret(), body: Data(#"{"idempotencyKey": "ab"#.utf8))
+            #expect(reply.status == .badRequest && reply.isError("invalid_request"))
+            #expect(reply.string("errorDescription") == "the body is not valid JSON")
+        }
+    }
+
+    @Test func wrongTypesNameTheField() async throws {
+        try await withServer { harness in
+            let device = TestDevice()
+            try await harness.enroll(device, as: "alice")
+            let reply = try await harness.send(
+                .post, "client/user-authenticators/push/challenge", auth: .tenant(),
+                json: ["challengeId": "x", "publicKey": device.publicKey, "approved": "yes", "signature": "x"])
+            #expect(reply.isError("invalid_request"))
+            #expect(reply.string("errorDescription") == "field 'approved' must be a boolean")
+            let custom = try await harness.send(
+                .post, "users/alice/actions/signIn", auth: .secret(), json: ["custom": "not an object"])
+            #expect(custom.isError("invalid_request"))
+            let array = try await harness.send(.post, "validate", auth: .secret(), body: Data("[1,2]".utf8))
+            #expect(array.isError("invalid_request"))
+            let nullToken = try await harness.send(
+                .post, "validate", auth: .secret(), body: Data(#"{"token":null}"#.utf8))
+            #expect(nullToken.isError("invalid_request"))
+        }
+    }
+
+    @Test func bodiesOver64KiBAreRefusedWith413() async throws {
+        try await withServer { harness in
+            let padding = String(repeating: "a", count: 70 * 1024)
+            let huge = Data(#"{"idempotencyKey":"k","custom":{"pad":"\#(padding)"}}"#.utf8)
+            let reply = try await harness.send(.post, "users/alice/actions/signIn", auth: .secret(), body: huge)
+            #expect(reply.status == .contentTooLarge && reply.isError("invalid_request"))
+            // Nothing was stored, and the server still answers.
+            let after = try await harness.send(.get, "users/alice/actions/signIn/k", auth: .secret())
+            #expect(after.isError("not_found"))
+            let justUnder = Data(#"{"custom":{"pad":"\#(String(repeating: "a", count: 60 * 1024))"}}"#.utf8)
+            #expect(
+                try await harness.send(.post, "users/alice/actions/signIn", auth: .secret(), body: justUnder).status
+                    == .ok)
+        }
+    }
+
+    @Test func nonUTF8IsInvalidRequest() async throws {
+        try await withServer { harness in
+            let bytes = Data([0x7B, 0x22, 0x74, 0x6F, 0x6B, 0x65, 0x6E, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
+            let reply = try await harness.send(.post, "validate", auth: .secret(), body: bytes)
+            #expect(reply.status == .badRequest && reply.isError("invalid_request"))
+        }
+    }
+
+    @Test(arguments: ["..", "..%2Fx", "a%2Fb", "a%5Cb", "%00", "a%0Ab", "%E0%A4%A"])
+    func pathInjectionInUserIdsIsRefused(userId: String) async throws {
+        try await withServer { harness in
+            let reply = try await harness.send(.get, "users/\(userId)/authenticators", auth: .secret())
+            #expect(reply.status == .badRequest && reply.isError("invalid_request"))
+            let track = try await harness.send(.post, "users/\(userId)/actions/signIn", auth: .secret(), json: [:])
+            #expect(track.status == .badRequest && track.isError("invalid_request"))
+        }
+    }
+
+    @Test func dotSegmentsDoNotReachOtherRoutes() async throws {
+        try await withServer { harness in
+            let reply = try await harness.send(.get, "/v1/users/../validate", auth: .secret())
+            #expect(reply.status == .notFound && reply.isError("not_found"))
+        }
+    }
+
+    @Test func percentEncodedUserIdsAreDecoded() async throws {
+        try await withServer { harness in
+            let tracked = try await harness.send(
+                .post, "users/alice%40example.com/actions/signIn", auth: .secret(), json: [:])
+            #expect(tracked.status == .ok)
+            let token = try #require(tracked.string("token"))
+            #expect(try await harness.validate(token).string("userId") == "alice@example.com")
+        }
+    }
+
+    @Test func garbageSignaturesAndKeysAreRefusedCleanly() async throws {
+        try await withServer { harness in
+            let device = TestDevice()
+            try await harness.enroll(device, as: "alice")
+            let badBase64 = try await harness.answer(device, "c", approved: true, signature: "%%%not base64")
+            #expect(badBase64.isError("unauthorized"))
+            let notDER = try await harness.answer(
+                device, "c", approved: true, signature: Data(repeating: 1, count: 70).base64EncodedString())
+            #expect(notDER.isError("unauthorized"))
+            let header = try await harness.send(
+                .get, "client/user-authenticators/push/challenge?publicKey=\(device.publicKeyQuery)", auth: .tenant(),
+                headers: [signatureHeader: "garbage"])
+            #expect(header.isError("unauthorized"))
+        }
+    }
+
+    @Test func successIsExactlyApplicationJSON() async throws {
+        try await withServer { harness in
+            let reply = try await harness.send(.get, "users/alice", auth: .secret())
+            #expect(reply.status == .ok && reply.contentType == "application/json")
+        }
+    }
+
+    @Test func logsCarryNoSecretsTokensOrSignatures() async throws {
+        try await withServer { harness in
+            let device = TestDevice()
+            try await harness.enroll(device, as: "alice")
+            let tracked = try await harness.track("alice")
+            let challengeId = try #require(try await harness.startPush(tracked.token).string("challengeId"))
+            let signature = device.signature(for: challengeId)
+            _ = try await harness.getChallenge(device)
+            _ = try await harness.answer(device, challengeId, approved: true, signature: signature)
+            let accessToken = try #require(try await harness.poll(tracked.token, challengeId).string("accessToken"))
+            _ = try await harness.validate(accessToken)
+
+            let logs = harness.logs.all
+            #expect(logs.contains { $0.contains("path=/v1/client/verify/push") && $0.contains("status=200") })
+            let forbidden = [
+                devSecret, tracked.token, accessToken, signature, device.publicKeyQuery,
+                Data("\(devSecret):".utf8).base64EncodedString(),
+            ]
+            for line in logs {
+                for secret in forbidden { #expect(!line.contains(secret), "log line leaks: \(line)") }
+            }
+        }
+    }
+}

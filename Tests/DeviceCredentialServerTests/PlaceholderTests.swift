@@ -1,3 +1,0 @@
-import Testing
-@testable import DeviceCredentialServer
-@Test func placeholder() { #expect(ServerVersion.string == "0.1.0") }

@@ -1,0 +1,161 @@
+import AuthsignalTestDevice
+import DeviceCredentialServer
+import Foundation
+import Testing
+
+/// One contract, run against every store: the in-memory one and SQLite.
+@Suite struct RepositoryContractTests {
+    enum Store: String, CaseIterable, CustomTestStringConvertible {
+        case memory
+        case sqlite
+        var testDescription: String { rawValue }
+
+        func make() throws -> (any Repository, cleanup: () -> Void) {
+            switch self {
+            case .memory: return (MemoryRepository(), {})
+            case .sqlite:
+                let path = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("devicecred-repo-\(UUID().uuidString).sqlite").path
+                return (try SQLiteRepository(path: path), { try? FileManager.default.removeItem(atPath: path) })
+            }
+        }
+    }
+
+    private let t0 = Date(timeIntervalSince1970: 1_800_000_000.125)
+
+    private func action(_ key: String, user: String = "alice") -> ActionRecord {
+        ActionRecord(
+            idempotencyKey: key, userId: user, actionCode: "signIn", state: .challengeRequired, createdAt: t0,
+            stateUpdatedAt: t0, ruleIds: ["r1"],
+            attributes: TrackedAttributes(ipAddress: "10.0.0.1", custom: .object(["amount": .number(12.5)])))
+    }
+
+    private func authenticator(_ id: String, user: String = "alice", key: String? = nil) -> AuthenticatorRecord {
+        AuthenticatorRecord(
+            id: id, userId: user, publicKey: key ?? "key-\(id)", deviceName: "laptop", devicePlatform: "linux",
+            createdAt: t0, verifiedAt: t0)
+    }
+
+    private func challenge(_ id: String, user: String = "alice", at date: Date? = nil) -> ChallengeRecord {
+        let created = date ?? t0
+        return ChallengeRecord(
+            id: id, userId: user, actionCode: "signIn", idempotencyKey: "k", createdAt: created,
+            expiresAt: created.addingTimeInterval(300), verificationCode: "42")
+    }
+
+    @Test(arguments: Store.allCases)
+    func actionsInsertOnceAndUpdate(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        let first = action("k1")
+        #expect(try await repository.insertActionIfAbsent(first) == first)
+        var other = action("k1", user: "bob")
+        #expect(try await repository.insertActionIfAbsent(other) == first)
+        #expect(try await repository.action(idempotencyKey: "k1") == first)
+        #expect(try await repository.action(idempotencyKey: "missing") == nil)
+        var updated = first
+        updated.state = .challengeSucceeded
+        updated.verificationMethod = "PUSH"
+        try await repository.updateAction(updated)
+        #expect(try await repository.action(idempotencyKey: "k1") == updated)
+        other.idempotencyKey = "never-inserted"
+        try await repository.updateAction(other)
+        #expect(try await repository.action(idempotencyKey: "never-inserted") == nil)
+    }
+
+    @Test(arguments: Store.allCases)
+    func authenticatorsAreUniqueByKeyListedInOrderAndDeletable(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        let a = authenticator("a")
+        let b = authenticator("b")
+        #expect(try await repository.insertAuthenticatorIfKeyAbsent(a) == a)
+        #expect(try await repository.insertAuthenticatorIfKeyAbsent(b) == b)
+        #expect(try await repository.insertAuthenticatorIfKeyAbsent(authenticator("c", user: "bob", key: "key-a")) == a)
+        #expect(try await repository.authenticators(userId: "alice").map(\.id) == ["a", "b"])
+        #expect(try await repository.authenticators(userId: "bob").isEmpty)
+        #expect(try await repository.authenticator(publicKey: "key-b") == b)
+        var changed = b
+        changed.pushToken = "t"
+        changed.lastVerifiedAt = t0.addingTimeInterval(5)
+        try await repository.updateAuthenticator(changed)
+        #expect(try await repository.authenticator(id: "b") == changed)
+        #expect(try await repository.deleteAuthenticator(id: "a"))
+        #expect(try await !repository.deleteAuthenticator(id: "a"))
+        #expect(try await repository.authenticator(id: "a") == nil)
+        #expect(try await repository.authenticator(publicKey: "key-a") == nil)
+        #expect(try await repository.authenticators(userId: "alice").map(\.id) == ["b"])
+    }
+
+    @Test(arguments: Store.allCases)
+    func challengesAreAnsweredExactlyOnce(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        try await repository.insertChallenge(challenge("c1"))
+        try await repository.insertChallenge(challenge("c2", at: t0.addingTimeInterval(1)))
+        try await repository.insertChallenge(challenge("c3", user: "bob"))
+        #expect(try await repository.pendingChallenges(userId: "alice").map(\.id) == ["c2", "c1"])
+        let answered = try await repository.answerChallenge(id: "c2", status: .approved, by: "a", at: t0)
+        #expect(answered?.status == .approved && answered?.answeredBy == "a" && answered?.answeredAt == t0)
+        #expect(try await repository.answerChallenge(id: "c2", status: .declined, by: "a", at: t0) == nil)
+        #expect(try await repository.answerChallenge(id: "missing", status: .declined, by: "a", at: t0) == nil)
+        #expect(try await repository.challenge(id: "c2")?.status == .approved)
+        #expect(try await repository.pendingChallenges(userId: "alice").map(\.id) == ["c1"])
+    }
+
+    @Test(arguments: Store.allCases)
+    func concurrentAnswersHaveOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        try await repository.insertChallenge(challenge("race"))
+        let t0 = self.t0
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    try await repository.answerChallenge(
+                        id: "race", status: index.isMultiple(of: 2) ? .approved : .declined, by: "d\(index)", at: t0)
+                        != nil
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+    }
+}
+
+/// State written by one server survives a restart on the same SQLite file.
+@Suite struct PersistenceTests {
+    @Test func stateSurvivesARestart() async throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("devicecred-persist-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let device = TestDevice()
+
+        let written = try await TestServer { $0.databasePath = path }.run { harness in
+            try await harness.enroll(device, as: "alice")
+            let tracked = try await harness.track("alice", "signIn", ["idempotencyKey": "persist-1"])
+            let challengeId = try await harness.startPush(tracked.token).string("challengeId")!
+            #expect(try await harness.answer(device, challengeId, approved: true).bool("isVerified") == true)
+            let pending = try await harness.track("alice", "signIn", ["idempotencyKey": "persist-2"])
+            let pendingId = try await harness.startPush(pending.token).string("challengeId")!
+            return (tracked.token, challengeId, pendingId)
+        }
+
+        try await TestServer { $0.databasePath = path }.run { harness in
+            let user = try await harness.send(.get, "users/alice", auth: .secret())
+            #expect(user.bool("isEnrolled") == true)
+            let action = try await harness.send(.get, "users/alice/actions/signIn/persist-1", auth: .secret())
+            #expect(action.string("state") == "CHALLENGE_SUCCEEDED")
+            let polled = try await harness.poll(written.0, written.1)
+            #expect(polled.bool("isVerified") == true && polled.string("accessToken") != nil)
+            // The pending challenge is still there and can be answered after the restart.
+            #expect(try await harness.getChallenge(device).string("challengeId") == written.2)
+            #expect(try await harness.answer(device, written.2, approved: false).bool("isVerified") == false)
+        }
+
+        try await TestServer { $0.databasePath = path }.run { harness in
+            let action = try await harness.send(.get, "users/alice/actions/signIn/persist-2", auth: .secret())
+            #expect(action.string("state") == "CHALLENGE_FAILED")
+        }
+    }
+}
