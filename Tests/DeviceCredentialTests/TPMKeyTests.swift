@@ -148,7 +148,9 @@ extension TPMTests {
             }
             // swtpm has no readiness signal but its socket; wait for it, bounded.
             let deadline = ContinuousClock.now + .seconds(10)
-            while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline && simulator.isRunning {
+            while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline
+                && simulator.isRunning
+            {
                 try await Task.sleep(for: .milliseconds(10))
             }
             try #require(FileManager.default.fileExists(atPath: socket), "the private swtpm did not start")
