@@ -7,7 +7,7 @@ extension TPMTests {
     /// The key-store contract with TPM key material: every store keeps the TSS2 blob as it is, its
     /// kind survives, and the key it gives back signs in the TPM as the key that was stored.
     @Suite struct KeyStoreContract {
-        enum Store: String, CaseIterable, Sendable { case memory, file }
+        enum Store: String, CaseIterable, Sendable { case memory, file, secretService }
 
         /// A store of `kind`, empty, and a clean-up for it.
         private func makeStore(_ kind: Store) throws -> (store: any KeyStore, cleanUp: () -> Void) {
@@ -20,6 +20,11 @@ extension TPMTests {
                     FileKeyStore(directory: directory.path + "/keys"),
                     { try? FileManager.default.removeItem(at: directory) }
                 )
+            case .secretService:
+                try #require(
+                    ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] != nil,
+                    "DBUS_SESSION_BUS_ADDRESS is not set: run inside Tests/scripts/with-services.sh (gnome-keyring)")
+                return (SecretServiceKeyStore(), {})
             }
         }
 
@@ -37,19 +42,6 @@ extension TPMTests {
             let (store, cleanUp) = try makeStore(kind)
             defer { cleanUp() }
             try TPMKeyStoreContract.replacingAndDeletingAKey(in: store)
-        }
-
-        /// The same contract against the real gnome-keyring. It runs in a child process so that a failure
-        /// inside the keyring client (GLib aborts on some misuse) fails this test instead of the whole run.
-        @Test func secretServiceKeepsTPMKeys() async throws {
-            try TPMTestEnvironment.requireSimulator()
-            try #require(
-                ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] != nil,
-                "DBUS_SESSION_BUS_ADDRESS is not set: run inside Tests/scripts/with-services.sh (gnome-keyring)")
-            await #expect(processExitsWith: .success) {
-                try TPMKeyStoreContract.storedKeyLoadsAndSignsAsTheSameKey(in: SecretServiceKeyStore())
-                try TPMKeyStoreContract.replacingAndDeletingAKey(in: SecretServiceKeyStore())
-            }
         }
 
         @Test func tpmAndSoftwareKeysOfDifferentProfilesLiveSideBySide() throws {
@@ -92,7 +84,7 @@ extension TPMTests {
     }
 }
 
-/// The contract's checks, shared by the in-process runs and the Secret Service run in a child process.
+/// The contract's checks, run against each store.
 enum TPMKeyStoreContract {
     static func item(_ profile: String) -> KeyStoreItem {
         KeyStoreItem(profile: profile, tenantID: "tpm-tenant", apiURL: "http://127.0.0.1:1/v1", namespace: .push)
