@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import DeviceCredential
@@ -101,6 +102,38 @@ extension TPMTests {
             // Removing the credential signs in the TPM too, then deletes the blob.
             _ = try await client.removeCredential()
             #expect(try keyStore.loadKey(profile: "tpm-push") == nil)
+        }
+
+        /// How an agent uses a PIN: polling never prompts (the nonce goes unsigned), the approval does.
+        @Test func aPINAskedOnlyForTheApprovalStillApproves() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let server = try TPMTestEnvironment.requireServer()
+            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
+            let approvable = Mutex<String?>(nil)
+            let asked = Mutex<[String]>([])
+            let factory = TPMKeyFactory(newKeysRequirePIN: true) { request in
+                guard let message = request.message.map({ String(decoding: $0, as: UTF8.self) }) else { return "8642" }
+                asked.withLock { $0.append(message) }
+                return approvable.withLock { $0 } == message ? "8642" : nil
+            }
+            let profile = try DeviceProfile(
+                name: "tpm-agent", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory, keyKind: .tpm)
+            let client = try DeviceCredentialClient(profile: profile, keyStore: InMemoryKeyStore(), keyFactory: factory)
+            _ = try await client.addCredential(token: try await backend.track(userID: userID, action: "enroll").token)
+
+            let signIn = try await backend.track(userID: userID, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challenge = try #require(try await client.getChallenge())
+            #expect(challenge.challengeId == challengeID)
+            #expect(asked.withLock { $0.count } == 1)  // the nonce: declined, so the unsigned request was used
+
+            approvable.withLock { $0 = challengeID }
+            #expect(try await client.updateChallenge(challengeId: challengeID, approved: true))
+            #expect(asked.withLock { $0.last } == challengeID)
+            let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            let accessToken = try #require(verified["accessToken"] as? String)
+            #expect(try await backend.validate(token: accessToken)["state"] as? String == "CHALLENGE_SUCCEEDED")
         }
 
         @Test func aWrongPINNeverApprovesAndKeepsTheChallengePending() async throws {

@@ -32,7 +32,7 @@ public final class TPMSigningKey: DeviceSigningKey {
     ///   `tpm_unavailable`, `tpm_permission_denied`, `tpm_provider_missing`; `invalid_key` when this TPM
     ///   cannot load the key (made by another TPM, or the TPM was cleared).
     public func signature(for message: [UInt8]) throws -> DeviceSignature {
-        let pin = try requiresPIN ? askPIN() : nil
+        let pin = try requiresPIN ? askPIN(toSign: message) : nil
         let signature = try TPMProviderSession.withSession(modulesDirectory: modulesDirectory) { session in
             try session.sign(message, blob: blob.derRepresentation, pin: pin)
         }
@@ -47,19 +47,21 @@ public final class TPMSigningKey: DeviceSigningKey {
     /// The public key as the tpm2 provider reports it after loading the key into the TPM: a check
     /// that this TPM can load the key and that the blob's public area was read correctly.
     func publicKeyFromTPM() throws -> DevicePublicKey {
-        let pin = try requiresPIN ? askPIN() : nil
+        let pin = try requiresPIN ? askPIN(toSign: nil) : nil
         let der = try TPMProviderSession.withSession(modulesDirectory: modulesDirectory) { session in
             try session.publicKeyDER(blob: blob.derRepresentation, pin: pin)
         }
         return try DevicePublicKey(derRepresentation: der)
     }
 
-    private func askPIN() throws -> SecretBytes {
+    private func askPIN(toSign message: [UInt8]?) throws -> SecretBytes {
         guard let pinProvider else {
             throw DeviceCredentialError(
                 code: .tpmPINRequired, message: "this TPM key is protected by a PIN and no PIN provider was given")
         }
-        guard let pin = try pinProvider(TPMPINRequest(purpose: .signing, publicKey: publicKey)), !pin.isEmpty else {
+        guard let pin = try pinProvider(TPMPINRequest(purpose: .signing, publicKey: publicKey, message: message)),
+            !pin.isEmpty
+        else {
             throw DeviceCredentialError(code: .tpmPINRequired, message: "this TPM key needs its PIN and none was given")
         }
         return SecretBytes.pin(pin)
