@@ -4,6 +4,7 @@
 #define C_DEVICE_CREDENTIAL_OPENSSL_SHIM_H
 
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>

@@ -21,6 +21,7 @@ extension DeviceKeyKind {
     public func makeFactory() throws -> any DeviceKeyFactory {
         switch self {
         case .software: return SoftwareKeyFactory()
+        case .tpm: return TPMKeyFactory()
         default:
             throw DeviceCredentialError(
                 code: .invalidConfiguration, message: "keys of kind '\(rawValue)' are not supported by this build")

@@ -143,7 +143,10 @@ public final class DeviceCredentialClient: Sendable {
             let nonceResponse = try await send("POST", endpoints.challenge + "/sign" + query(key))
             let nonce = try ResponseInterpreter.decode(Wire.Nonce.self, from: nonceResponse)
             headers.append(("X-Authsignal-Signature", try key.signature(for: nonce.message).base64Representation))
-        } catch let error as DeviceCredentialError where error.isServiceOrTransportFailure {
+        } catch let error as DeviceCredentialError
+            where error.isServiceOrTransportFailure || error.code == .tpmPINRequired
+        {
+            // A key with a PIN signs the nonce only when the PIN provider answers; polling must not prompt.
             logger.debug(
                 "challenge nonce unavailable; using the unsigned request", metadata: ["error": "\(error.code)"])
         }

@@ -1,0 +1,171 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import DeviceCredential
+
+extension TPMTests {
+    /// The whole push flow against the local server with a TPM key: the client does not change with the
+    /// key kind, and the server (swift-crypto) accepts the TPM's signatures.
+    @Suite struct PushFlow {
+        /// The backend and browser sides of the flow, spoken over HTTP like a real integration would.
+        struct Backend {
+            let apiURL: String
+            let secretKey: String
+            let transport = CurlTransport()
+
+            func track(userID: String, action: String) async throws -> (state: String, token: String) {
+                let answer = try await call(
+                    "POST", "/users/\(userID)/actions/\(action)", authorization: basicSecretKey, body: [:])
+                return (try #require(answer["state"] as? String), try #require(answer["token"] as? String))
+            }
+
+            func startPush(token: String, action: String) async throws -> String {
+                let answer = try await call(
+                    "POST", "/client/challenge/push", authorization: "Bearer " + token, body: ["action": action])
+                return try #require(answer["challengeId"] as? String)
+            }
+
+            func poll(token: String, challengeID: String) async throws -> [String: Any] {
+                try await call(
+                    "POST", "/client/verify/push", authorization: "Bearer " + token, body: ["challengeId": challengeID])
+            }
+
+            func validate(token: String) async throws -> [String: Any] {
+                try await call("POST", "/validate", authorization: basicSecretKey, body: ["token": token])
+            }
+
+            private var basicSecretKey: String { "Basic " + Data((secretKey + ":").utf8).base64EncodedString() }
+
+            private func call(_ method: String, _ path: String, authorization: String, body: [String: String])
+                async throws -> [String: Any]
+            {
+                let request = HTTPRequest(
+                    method: method, url: apiURL + path,
+                    headers: [("Authorization", authorization), ("Content-Type", "application/json")],
+                    body: Array(try JSONSerialization.data(withJSONObject: body)))
+                let response = try await transport.send(request)
+                let text = String(decoding: response.body, as: UTF8.self)
+                try #require(response.status == 200, "\(method) \(path): \(response.status) \(text)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+            }
+        }
+
+        @Test(arguments: [false, true])
+        func approvingAPushWithATPMKeySucceeds(withPIN: Bool) async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let server = try TPMTestEnvironment.requireServer()
+            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
+            let pins = RecordingPINProvider(pin: "8642")
+            let factory = TPMKeyFactory(newKeysRequirePIN: withPIN, pinProvider: pins.provider)
+            let profile = try DeviceProfile(
+                name: "tpm-push", apiURL: server.apiURL, tenantID: server.tenantID, deviceName: "TPM test machine",
+                keyStore: .memory, keyKind: .tpm)
+            let keyStore = InMemoryKeyStore()
+            let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, keyFactory: factory)
+
+            // Enroll: a user without an authenticator is allowed, and the token registers this TPM key.
+            let enrollment = try await backend.track(userID: userID, action: "enroll")
+            let credential = try await client.addCredential(token: enrollment.token)
+            #expect(credential.userId == userID)
+            let stored = try #require(try keyStore.loadKey(profile: "tpm-push"))
+            #expect(stored.kind == .tpm)
+            #expect(try client.localPublicKey() == factory.loadKey(from: stored).publicKey)
+
+            // Sign-in: the backend asks for a challenge, the browser starts the push...
+            let signIn = try await backend.track(userID: userID, action: "signIn")
+            #expect(signIn.state == "CHALLENGE_REQUIRED")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let pending = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            #expect(pending["isVerified"] as? Bool == false)
+
+            // ...the device sees it (signed nonce flow) and approves it with a TPM signature...
+            let challenge = try #require(try await client.getChallenge())
+            #expect(challenge.challengeId == challengeID)
+            #expect(challenge.userId == userID)
+            #expect(try await client.updateChallenge(challengeId: challengeID, approved: true))
+
+            // ...and the browser's token validates as a succeeded challenge.
+            let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            #expect(verified["isVerified"] as? Bool == true)
+            let accessToken = try #require(verified["accessToken"] as? String)
+            let validation = try await backend.validate(token: accessToken)
+            #expect(validation["state"] as? String == "CHALLENGE_SUCCEEDED")
+            #expect(validation["isValid"] as? Bool == true)
+            #expect(validation["userId"] as? String == userID)
+
+            // Only signing asked for the PIN (the nonce and the approval), never loading or showing the key.
+            let expectedRequests: [TPMPINRequest.Purpose] = withPIN ? [.newKey, .signing, .signing] : []
+            #expect(pins.asked.map(\.purpose) == expectedRequests)
+
+            // Removing the credential signs in the TPM too, then deletes the blob.
+            _ = try await client.removeCredential()
+            #expect(try keyStore.loadKey(profile: "tpm-push") == nil)
+        }
+
+        /// How an agent uses a PIN: polling never prompts (the nonce goes unsigned), the approval does.
+        @Test func aPINAskedOnlyForTheApprovalStillApproves() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let server = try TPMTestEnvironment.requireServer()
+            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
+            let approvable = Mutex<String?>(nil)
+            let asked = Mutex<[String]>([])
+            let factory = TPMKeyFactory(newKeysRequirePIN: true) { request in
+                guard let message = request.message.map({ String(decoding: $0, as: UTF8.self) }) else { return "8642" }
+                asked.withLock { $0.append(message) }
+                return approvable.withLock { $0 } == message ? "8642" : nil
+            }
+            let profile = try DeviceProfile(
+                name: "tpm-agent", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory, keyKind: .tpm)
+            let client = try DeviceCredentialClient(profile: profile, keyStore: InMemoryKeyStore(), keyFactory: factory)
+            _ = try await client.addCredential(token: try await backend.track(userID: userID, action: "enroll").token)
+
+            let signIn = try await backend.track(userID: userID, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challenge = try #require(try await client.getChallenge())
+            #expect(challenge.challengeId == challengeID)
+            #expect(asked.withLock { $0.count } == 1)  // the nonce: declined, so the unsigned request was used
+
+            approvable.withLock { $0 = challengeID }
+            #expect(try await client.updateChallenge(challengeId: challengeID, approved: true))
+            #expect(asked.withLock { $0.last } == challengeID)
+            let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            let accessToken = try #require(verified["accessToken"] as? String)
+            #expect(try await backend.validate(token: accessToken)["state"] as? String == "CHALLENGE_SUCCEEDED")
+        }
+
+        @Test func aWrongPINNeverApprovesAndKeepsTheChallengePending() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let server = try TPMTestEnvironment.requireServer()
+            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
+            let profile = try DeviceProfile(
+                name: "tpm-wrong-pin", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory,
+                keyKind: .tpm)
+            let keyStore = InMemoryKeyStore()
+            let enrolling = try DeviceCredentialClient(
+                profile: profile, keyStore: keyStore,
+                keyFactory: TPMKeyFactory(
+                    newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "8642").provider))
+            _ = try await enrolling.addCredential(
+                token: try await backend.track(userID: userID, action: "enroll").token)
+
+            let signIn = try await backend.track(userID: userID, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let mistyped = try DeviceCredentialClient(
+                profile: profile, keyStore: keyStore,
+                keyFactory: TPMKeyFactory(pinProvider: RecordingPINProvider(pin: "1111").provider))
+            defer { try? TPMTestEnvironment.clearDictionaryAttackLockout() }
+            await #expect(throws: DeviceCredentialError(code: .tpmAuthFailed, message: "")) {
+                try await mistyped.updateChallenge(challengeId: challengeID, approved: true)
+            }
+            let stillPending = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            #expect(stillPending["isVerified"] as? Bool == false)
+            #expect(stillPending["isConsumed"] as? Bool == false)
+            // The key survived the failed approval.
+            #expect(try keyStore.loadKey(profile: "tpm-wrong-pin") != nil)
+        }
+    }
+}
