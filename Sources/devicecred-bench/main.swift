@@ -44,6 +44,7 @@ try await withLocalServer { server in
     if wanted("agent") { collected.append("agent", try await AgentBenchmarks.run(server: server)) }
 }
 for (group, figures) in collected.all { record(group, figures) }
+if wanted("tpm") { record("tpm", try await TPMBenchmarks.run()) }
 
 print("\n| group | figure | value | unit | note |\n|---|---|---|---|---|")
 for (group, figure) in results {

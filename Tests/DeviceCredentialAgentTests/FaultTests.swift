@@ -68,22 +68,40 @@ struct FaultTests {
         #expect(lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(revoked.profile.name)") })
     }
 
+    /// Locks a keyring of the test's own: the session's one is shared with tests running in parallel.
+    /// The key gets there the way a user's does, through `devicecred enroll` on that session bus.
     @Test("keyring locked then unlocked: the agent waits, then answers")
     func keyringLocked() async throws {
         let backend = try TestServices.backend()
-        let device = try await TestDevice.enroll(in: home, backend: backend, keyStore: .secretService)
-        try await KeyringControl.lock()
+        let keyring = try await PrivateKeyring()
+        let userID = "agent-user-" + UUID().uuidString.lowercased()
+        let (state, token) = try await backend.track(user: userID, action: "enroll")
+        #expect(state == "ALLOW")
+        let tokenFile = home.root + "/token"
+        FileManager.default.createFile(
+            atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        let enroll = try RunningProcess(
+            try TestServices.binary("devicecred"),
+            [
+                "enroll", "--token-file", tokenFile, "--api-url", backend.apiURL, "--tenant-id", backend.tenantID,
+                "--profile", "locked-keyring", "--device-name", "agent test",
+            ],
+            environment: home.environment(extra: keyring.environment))
+        #expect(try await enroll.waitForExit() == 0, "\(enroll.stderr.lines)")
+        try await KeyringControl.lock(keyring)
 
-        let agent = try approvingAgent()
+        let agent = try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
+            home: home, environment: keyring.environment)
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.startPush(user: userID)
         // Still locked: polls keep failing on the keyring, nothing is answered, the agent keeps running.
         let stillLocked = agent.stderr.lines.count
         try await agent.stderr.waitForLine(containing: "outcome=keyring_locked", from: stillLocked)
         #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
         #expect(agent.process.isRunning)
 
-        try await KeyringControl.unlock()
+        try await KeyringControl.unlock(keyring)
         try await agent.stderr.waitForLine(containing: "polling works again")
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(push).isVerified)

@@ -78,19 +78,21 @@ func runBlocking(_ executable: String, _ arguments: [String]) -> Int32 {
 
 /// Locks and unlocks the test session's login keyring, as a person would (gnome-keyring's prompt-free unlock).
 enum KeyringControl {
-    static func lock() async throws {
-        let collection = try await defaultCollection()
-        try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "['\(collection)']")
+    static func lock(_ keyring: PrivateKeyring) async throws {
+        let collection = try await defaultCollection(keyring)
+        try await gdbus(keyring, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "['\(collection)']")
     }
 
-    static func unlock() async throws {
-        let password = try TestServices.require("DEVICECRED_TEST_KEYRING_PASSWORD")
+    static func unlock(_ keyring: PrivateKeyring) async throws {
         let script = TestServices.fixtures.appendingPathComponent("keyring-unlock.py").path
-        try await runCommand("/usr/bin/python3", [script, password])
+        try await runCommand(
+            "/usr/bin/python3", [script, keyring.password],
+            environment: ProcessInfo.processInfo.environment.merging(keyring.environment) { $1 })
     }
 
-    private static func defaultCollection() async throws -> String {
-        let reply = try await gdbus("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "default")
+    private static func defaultCollection(_ keyring: PrivateKeyring) async throws -> String {
+        let reply = try await gdbus(
+            keyring, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "default")
         guard let path = reply.split(separator: "'").dropFirst().first.map(String.init), path != "/" else {
             throw TestFailure("the test keyring has no default collection: \(reply)")
         }
@@ -98,11 +100,14 @@ enum KeyringControl {
     }
 
     @discardableResult
-    private static func gdbus(_ path: String, _ method: String, _ arguments: String...) async throws -> String {
+    private static func gdbus(_ keyring: PrivateKeyring, _ path: String, _ method: String, _ arguments: String...)
+        async throws -> String
+    {
         try await runCommand(
             "/usr/bin/gdbus",
             ["call", "--session", "--dest", "org.freedesktop.secrets", "--object-path", path, "--method", method]
-                + arguments)
+                + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(keyring.environment) { $1 })
     }
 }
 
