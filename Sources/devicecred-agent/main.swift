@@ -13,6 +13,7 @@ import ServiceLifecycle
 /// Exit codes, documented in Docs/agent.md.
 enum AgentExit {
     static let failure: Int32 = 1
+    static let usage: Int32 = 2
     static let alreadyRunning: Int32 = 3
     static let configuration: Int32 = 4
 }
@@ -45,6 +46,26 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    /// Parses and runs; usage errors exit with 2 (as the devicecred CLI), not ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var agent = command as? DeviceCredentialAgentCommand {
+                try await agent.run()
+            } else {
+                try command.run()  // --help and friends
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                var text = Array((message + "\n").utf8)
+                _ = write(code == .success ? 1 : 2, &text, text.count)
+            }
+            Glibc.exit(code == .validationFailure ? AgentExit.usage : code.rawValue)
+        }
+    }
 
     func validate() throws {
         guard interval >= 0.05, interval <= 3600 else {

@@ -29,10 +29,14 @@ enum AgentBenchmarks {
         let polls = agent.polls - pollsBefore
         let rss = try agent.status("VmRSS")
         let peak = try agent.status("VmHWM")
+        let anonymous = try agent.status("RssAnon")
+        let proportional = try agent.proportionalSetSize()
         return [
             BenchmarkResult(
                 name: "agent idle RSS", value: rss / 1024, unit: "MB",
-                note: "goal ≤ 20 MB; peak \(String(format: "%.1f", peak / 1024)) MB, after \(agent.polls) polls"),
+                note: "goal ≤ 20 MB; peak \(String(format: "%.1f", peak / 1024)) MB, after \(agent.polls) polls; "
+                    + "private (RssAnon) \(String(format: "%.1f", anonymous / 1024)) MB, "
+                    + "PSS \(String(format: "%.1f", proportional / 1024)) MB: the rest is shared library pages"),
             BenchmarkResult(
                 name: "agent CPU per poll", value: cpu / Double(polls) * 1000, unit: "ms",
                 note: "\(polls) polls (nonce + signed GET each), user+system time"),
@@ -216,6 +220,17 @@ private final class AgentUnderTest: @unchecked Sendable {
                 Double($0)
             })
         else { throw BenchFailure("no \(field) in /proc status") }
+        return value
+    }
+
+    /// The proportional set size in kB (shared pages divided among the processes mapping them).
+    func proportionalSetSize() throws -> Double {
+        let text = try String(contentsOfFile: "/proc/\(process.processIdentifier)/smaps_rollup", encoding: .utf8)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pss:") }),
+            let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({
+                Double($0)
+            })
+        else { throw BenchFailure("no Pss in /proc smaps_rollup") }
         return value
     }
 

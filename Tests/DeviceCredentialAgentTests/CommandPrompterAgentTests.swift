@@ -160,3 +160,24 @@ struct NumberMatchingAgentTests {
         try await server.stop()
     }
 }
+
+/// The executable's own exit codes for mistakes a person can make.
+@Suite("devicecred-agent exit codes")
+struct AgentExitCodeTests {
+    @Test("a usage mistake exits 2 with a message naming the option")
+    func usage() async throws {
+        let home = try TestHome()
+        let agent = try RunningProcess.agent(["--prompt", "bogus"], home: home)
+        #expect(try await agent.waitForExit() == 2)
+        #expect(agent.stderr.lines.contains { $0.contains("--prompt must be notification, terminal or command") })
+    }
+
+    @Test("an unknown --profile exits 4 (configuration), naming it")
+    func unknownProfile() async throws {
+        let home = try TestHome()
+        let agent = try RunningProcess.agent(
+            ["--profile", "nope", "--prompt", "command", "--prompt-command", "exit 2"], home: home)
+        #expect(try await agent.waitForExit() == 4)
+        #expect(agent.stderr.lines.contains { $0.contains("no profile named 'nope'") })
+    }
+}
