@@ -88,7 +88,7 @@ struct FaultTests {
             ],
             environment: home.environment(extra: keyring.environment))
         #expect(try await enroll.waitForExit() == 0, "\(enroll.stderr.lines)")
-        try await KeyringControl.lock(keyring)
+        try KeyringControl.lock(keyring)
 
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
@@ -101,7 +101,7 @@ struct FaultTests {
         #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
         #expect(agent.process.isRunning)
 
-        try await KeyringControl.unlock(keyring)
+        try KeyringControl.unlock(keyring)
         try await agent.stderr.waitForLine(containing: "polling works again")
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(push).isVerified)

@@ -76,38 +76,27 @@ func runBlocking(_ executable: String, _ arguments: [String]) -> Int32 {
     return reap(pid)
 }
 
-/// Locks and unlocks the test session's login keyring, as a person would (gnome-keyring's prompt-free unlock).
+/// Locks and unlocks a test's own login keyring, as a person would (gnome-keyring's prompt-free unlock).
+/// These wait for the command's exit, not for its output to close: a process another test starts at the
+/// same moment can inherit a pipe's write end and keep it open.
 enum KeyringControl {
-    static func lock(_ keyring: PrivateKeyring) async throws {
-        let collection = try await defaultCollection(keyring)
-        try await gdbus(keyring, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "['\(collection)']")
+    static let loginCollection = "/org/freedesktop/secrets/collection/login"
+
+    static func lock(_ keyring: PrivateKeyring) throws {
+        try run(
+            keyring, "/usr/bin/gdbus", "call", "--session", "--dest", "org.freedesktop.secrets", "--object-path",
+            "/org/freedesktop/secrets", "--method", "org.freedesktop.Secret.Service.Lock", "['\(loginCollection)']")
     }
 
-    static func unlock(_ keyring: PrivateKeyring) async throws {
+    static func unlock(_ keyring: PrivateKeyring) throws {
         let script = TestServices.fixtures.appendingPathComponent("keyring-unlock.py").path
-        try await runCommand(
-            "/usr/bin/python3", [script, keyring.password],
-            environment: ProcessInfo.processInfo.environment.merging(keyring.environment) { $1 })
+        try run(keyring, "/usr/bin/python3", script, keyring.password)
     }
 
-    private static func defaultCollection(_ keyring: PrivateKeyring) async throws -> String {
-        let reply = try await gdbus(
-            keyring, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.ReadAlias", "default")
-        guard let path = reply.split(separator: "'").dropFirst().first.map(String.init), path != "/" else {
-            throw TestFailure("the test keyring has no default collection: \(reply)")
-        }
-        return path
-    }
-
-    @discardableResult
-    private static func gdbus(_ keyring: PrivateKeyring, _ path: String, _ method: String, _ arguments: String...)
-        async throws -> String
-    {
-        try await runCommand(
-            "/usr/bin/gdbus",
-            ["call", "--session", "--dest", "org.freedesktop.secrets", "--object-path", path, "--method", method]
-                + arguments,
-            environment: ProcessInfo.processInfo.environment.merging(keyring.environment) { $1 })
+    /// Runs a command on the keyring's bus to its end; throws unless it exits 0.
+    static func run(_ keyring: PrivateKeyring, _ arguments: String...) throws {
+        let status = runBlocking("/usr/bin/env", ["DBUS_SESSION_BUS_ADDRESS=\(keyring.address)"] + arguments)
+        guard status == 0 else { throw TestFailure("\(arguments.joined(separator: " ")) failed (\(status))") }
     }
 }
 

@@ -47,9 +47,8 @@ final class PrivateKeyring: @unchecked Sendable {
             "/usr/bin/gnome-keyring-daemon", ["--foreground", "--unlock", "--components=secrets"],
             environment: keyringEnvironment, stdin: FileHandle(forReadingAtPath: passwordFile))
         // gdbus returns as soon as the Secret Service owns its name (bounded by its own timeout).
-        _ = try await runCommand(
-            "/usr/bin/gdbus", ["wait", "--session", "--timeout", "30", "org.freedesktop.secrets"],
-            environment: environment)
+        try KeyringControl.run(
+            self, "/usr/bin/gdbus", "wait", "--session", "--timeout", "30", "org.freedesktop.secrets")
     }
 
     deinit {
