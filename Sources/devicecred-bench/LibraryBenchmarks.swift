@@ -175,6 +175,13 @@ enum LibraryBenchmarks {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        // The child inherits this thread's signal mask, and concurrency threads block signals: `openssl
+        // speed` then never sees its SIGALRM and never stops. Spawn with nothing blocked.
+        var nothing = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&nothing)
+        pthread_sigmask(SIG_SETMASK, &nothing, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
         // A stuck child must not stall the whole benchmark run.
         let pid = process.processIdentifier
