@@ -47,8 +47,15 @@ final class HTTPFixture: Sendable {
         Thread.detachNewThread { [self] in
             while true {
                 let connection = accept(listener, nil, nil)
-                if connection < 0 { return }
-                Thread.detachNewThread { self.serve(connection) }
+                if connection >= 0 {
+                    Thread.detachNewThread { self.serve(connection) }
+                } else if errno != EINTR && errno != ECONNABORTED {
+                    // Stopped. Only this thread closes the listener: closed by `stop()`, its number could
+                    // be reused by another test's socket before this thread's next accept, which would
+                    // then take that test's connections.
+                    close(listener)
+                    return
+                }
             }
         }
     }
@@ -64,10 +71,9 @@ final class HTTPFixture: Sendable {
     /// The requests received so far.
     var requests: [Request] { recorded.withLock { $0 } }
 
-    /// Stops accepting connections.
+    /// Stops accepting connections: the accept thread sees the shutdown and closes the listener.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ connection: Int32) {
