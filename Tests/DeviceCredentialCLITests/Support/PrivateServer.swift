@@ -33,7 +33,7 @@ final class PrivateServer: @unchecked Sendable {
         guard let url = line.split(separator: " ").last.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }),
             url.hasPrefix("http")
         else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw ProcessRunnerError(message: "devicecred-server did not start: \(line)")
         }
         let api = ServerAPI(
@@ -43,7 +43,8 @@ final class PrivateServer: @unchecked Sendable {
 
     /// Stops the server (it is reaped in the background; nothing waits on the test's threads).
     func stop() {
-        if process.isRunning { process.terminate() }
+        // SIGKILL: SIGTERM is blocked in a child spawned from a test worker thread.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -47,7 +47,7 @@ final class PrivateSessionBus: @unchecked Sendable {
         let addressLine = await BlockingIO.firstLine(of: printed.fileHandleForReading)
         let address = "unix:path=\(socket)"
         guard addressLine.hasPrefix("unix:") else {
-            daemon.terminate()
+            kill(daemon.processIdentifier, SIGKILL)
             throw ProcessRunnerError(message: "dbus-daemon did not start: \(addressLine)")
         }
         var processes = [daemon]
@@ -91,7 +91,12 @@ final class PrivateSessionBus: @unchecked Sendable {
     }
 
     func stop() {
-        for process in processes.reversed() where process.isRunning { process.terminate() }
+        // SIGKILL: a child spawned from a test worker thread inherits its blocked SIGTERM and would outlive
+        // the test run.
+        for process in processes.reversed() where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
