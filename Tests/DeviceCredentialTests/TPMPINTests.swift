@@ -75,6 +75,27 @@ extension TPMTests {
             }
         }
 
+        @Test func aPINLongerThanTheTPMTakesIsRefusedBeforeTheTPM() throws {
+            let longest = String(repeating: "7", count: TPMKeyFactory.maximumPINLength)
+            try TPMKeyFactory.validatePIN(longest)
+            #expect(throws: DeviceCredentialError(code: .invalidConfiguration, message: "")) {
+                try TPMKeyFactory.validatePIN(longest + "7")
+            }
+            // Counted in bytes: four 3-byte characters are 12 bytes.
+            try TPMKeyFactory.validatePIN("€€€€")
+            #expect(throws: DeviceCredentialError(code: .invalidConfiguration, message: "")) {
+                try TPMKeyFactory(newKeysRequirePIN: true, pinProvider: { _ in longest + "7" }).generateKey()
+            }
+        }
+
+        @Test func theLongestPINProtectsAKey() throws {
+            try TPMTestEnvironment.requireSimulator()
+            let longest = String(repeating: "7", count: TPMKeyFactory.maximumPINLength)
+            let key = try TPMKeyFactory(newKeysRequirePIN: true, pinProvider: { _ in longest }).generateTPMKey()
+            let signature = try key.signature(for: "approve")
+            #expect(key.publicKey.isValidSignature(signature, for: "approve"))
+        }
+
         @Test func keyWithoutAPINNeverAsksForOne() throws {
             try TPMTestEnvironment.requireSimulator()
             let pins = RecordingPINProvider(pin: "4711")

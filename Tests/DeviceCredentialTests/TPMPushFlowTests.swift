@@ -136,6 +136,52 @@ extension TPMTests {
             #expect(try await backend.validate(token: accessToken)["state"] as? String == "CHALLENGE_SUCCEEDED")
         }
 
+        /// The CLI's and agent's way: ask first, then sign inside a ``ScopedPIN`` scope.
+        @Test func aScopedPINSignsOnlyInsideItsScope() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let server = try TPMTestEnvironment.requireServer()
+            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
+            let profile = try DeviceProfile(
+                name: "tpm-scoped", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory,
+                keyKind: .tpm)
+            let keyStore = InMemoryKeyStore()
+            let enrolling = try DeviceCredentialClient(
+                profile: profile, keyStore: keyStore,
+                keyFactory: TPMKeyFactory(
+                    newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "8642").provider))
+            _ = try await enrolling.addCredential(
+                token: try await backend.track(userID: userID, action: "enroll").token)
+            let client = try DeviceCredentialClient(
+                profile: profile, keyStore: keyStore, keyFactory: TPMKeyFactory(pinProvider: ScopedPIN.provider))
+            #expect(try client.localKeyRequiresPIN())
+
+            let signIn = try await backend.track(userID: userID, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            // Outside a scope: polling still works (unsigned), approving needs the PIN.
+            #expect(try await client.getChallenge()?.challengeId == challengeID)
+            await #expect(throws: DeviceCredentialError(code: .tpmPINRequired, message: "")) {
+                try await client.updateChallenge(challengeId: challengeID, approved: true)
+            }
+            let approved = try await ScopedPIN.$pin.withValue("8642") {
+                try await client.updateChallenge(challengeId: challengeID, approved: true)
+            }
+            #expect(approved)
+            let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
+            #expect(verified["isVerified"] as? Bool == true)
+        }
+
+        @Test func aKeyWithoutAPINSaysSo() async throws {
+            try TPMTestEnvironment.requireSimulator()
+            let profile = try DeviceProfile(
+                name: "tpm-no-pin", apiURL: "http://127.0.0.1:9/v1", tenantID: "t", keyStore: .memory, keyKind: .tpm)
+            let keyStore = InMemoryKeyStore()
+            let key = try TPMKeyFactory().generateTPMKey()
+            try keyStore.storeKey(try key.keyMaterial(), for: profile.keyStoreItem)
+            let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, keyFactory: TPMKeyFactory())
+            #expect(try client.localKeyRequiresPIN() == false)
+        }
+
         @Test func aWrongPINNeverApprovesAndKeepsTheChallengePending() async throws {
             try TPMTestEnvironment.requireSimulator()
             let server = try TPMTestEnvironment.requireServer()

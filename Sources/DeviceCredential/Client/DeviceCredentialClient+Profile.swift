@@ -31,13 +31,17 @@ extension DeviceKeyKind {
 
 extension DeviceCredentialClient {
     /// Creates a client for a saved profile, with the key store and key kind the profile records.
+    /// - Parameter pinProvider: asks for the PIN of a TPM key that has one (e.g. ``ScopedPIN/provider``);
+    ///   without one, signing with such a key fails with `tpm_pin_required`.
     public convenience init(
         profile: DeviceProfile,
         transport: any HTTPTransport = CurlTransport(),
-        logger: Logger = Logger(label: "DeviceCredential", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "DeviceCredential", factory: { _ in SwiftLogNoOpLogHandler() }),
+        pinProvider: TPMPINProvider? = nil
     ) throws {
         try self.init(
             profile: profile, keyStore: try profile.keyStore.openStandardStore(),
-            keyFactory: try profile.keyKind.makeFactory(), transport: transport, logger: logger)
+            keyFactory: try profile.keyKind.makeFactory(pinProvider: pinProvider), transport: transport,
+            logger: logger)
     }
 }

@@ -73,6 +73,13 @@ public final class DeviceCredentialClient: Sendable {
         try keyStore.loadKey(profile: profile.name).map { try keyFactory.loadKey(from: $0).publicKey }
     }
 
+    /// Whether signing with this profile's key needs a PIN (a TPM key created with one), so a caller
+    /// can ask for it before approving. Reads the stored key only: touches neither the TPM nor the PIN.
+    /// - Throws: `not_enrolled` without a local key; the key store's errors.
+    public func localKeyRequiresPIN() throws -> Bool {
+        try loadKey().requiresPIN
+    }
+
     // MARK: The push namespace
 
     /// Enrolls this machine: creates the profile's key if it has none (reusing an existing one, so

@@ -16,9 +16,14 @@ public protocol DeviceSigningKey: Sendable {
     /// What a key store keeps to load this key again: PKCS#8 for a software key, a wrapped blob for a
     /// hardware key (useless off its device).
     func keyMaterial() throws -> KeyMaterial
+
+    /// Whether signing needs the person's PIN first (a TPM key created with one). Default: false.
+    var requiresPIN: Bool { get }
 }
 
 extension DeviceSigningKey {
+    public var requiresPIN: Bool { false }
+
     /// Signs the UTF-8 bytes of `message`.
     public func signature(for message: String) throws -> DeviceSignature {
         try signature(for: Array(message.utf8))

@@ -69,6 +69,20 @@ public struct TPMKeyFactory: DeviceKeyFactory {
         guard let pin = try pinProvider(TPMPINRequest(purpose: .newKey, publicKey: nil)), !pin.isEmpty else {
             throw DeviceCredentialError(code: .tpmPINRequired, message: "no PIN was given for the new TPM key")
         }
+        try Self.validatePIN(pin)
         return SecretBytes.pin(pin)
+    }
+
+    /// The longest PIN a TPM key takes, in UTF-8 bytes: the size of its name algorithm's digest (SHA-256).
+    public static let maximumPINLength = 32
+
+    /// Checks that `pin` can protect a new TPM key: 1 to ``maximumPINLength`` UTF-8 bytes.
+    /// Throws `invalid_configuration` otherwise, before the TPM is touched.
+    public static func validatePIN(_ pin: String) throws {
+        guard !pin.isEmpty, pin.utf8.count <= maximumPINLength else {
+            throw DeviceCredentialError(
+                code: .invalidConfiguration,
+                message: "a TPM PIN must be 1 to \(maximumPINLength) bytes long, not \(pin.utf8.count)")
+        }
     }
 }
