@@ -68,6 +68,16 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
         case _ where operation == .answeringChallenge && error.httpStatus == 409:
             self.init(
                 code: code, message: "the challenge is gone: \(error.message)", status: .challengeUnavailable)
+        case .tpmPINRequired, .tpmLockout:
+            self.init(code: code, message: "\(error.message); nothing was signed or sent", status: .tpmPIN)
+        case .tpmAuthFailed:
+            self.init(
+                code: code,
+                message: "wrong PIN for the TPM key; nothing was signed or sent (the TPM counts wrong PINs "
+                    + "and locks out after a few)",
+                status: .tpmPIN)
+        case .tpmUnavailable, .tpmPermissionDenied, .tpmProviderMissing:
+            self.init(code: code, message: error.message, status: .tpmUnavailable)
         case .networkError, .serverError, .invalidResponse, .tooManyRequests:
             self.init(code: code, message: error.message, status: .serviceUnavailable)
         case _ where (error.httpStatus ?? 0) >= 500:

@@ -44,9 +44,16 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     public static let approvalNotVerified = DevicecredExitStatus(
         9, "The server did not verify the approval (wrong verification code); the challenge is used up.")
 
+    /// The profile's TPM key needs its PIN and none was given, the PIN was wrong, or the TPM locked out.
+    public static let tpmPIN = DevicecredExitStatus(
+        10, "The TPM key's PIN was not given or was wrong, or the TPM is locked out after too many wrong PINs.")
+    /// The profile's key is a TPM key and the TPM cannot be used here.
+    public static let tpmUnavailable = DevicecredExitStatus(
+        11, "The TPM cannot be used: no TPM, no permission (the tss group), or the tpm2 OpenSSL provider is missing.")
+
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
-        .challengeUnavailable, .tokenRejected, .approvalNotVerified,
+        .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
     ]
 }

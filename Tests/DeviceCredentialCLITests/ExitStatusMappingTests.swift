@@ -6,7 +6,7 @@ import Testing
 /// The one table from library errors to exit statuses.
 @Suite struct ExitStatusMappingTests {
     @Test func statusesAreDistinctAndDocumentedInOrder() {
-        #expect(DevicecredExitStatus.all.map(\.code) == Array(0...9))
+        #expect(DevicecredExitStatus.all.map(\.code) == Array(0...11))
         #expect(Set(DevicecredExitStatus.all.map(\.meaning)).count == DevicecredExitStatus.all.count)
     }
 
@@ -27,6 +27,12 @@ import Testing
         (.unauthorized, .other, .failure),
         (.insecureKeyFile, .other, .failure),
         (.invalidConfiguration, .enrollment, .failure),
+        (.tpmPINRequired, .answeringChallenge, .tpmPIN),
+        (.tpmAuthFailed, .answeringChallenge, .tpmPIN),
+        (.tpmLockout, .other, .tpmPIN),
+        (.tpmUnavailable, .enrollment, .tpmUnavailable),
+        (.tpmPermissionDenied, .enrollment, .tpmUnavailable),
+        (.tpmProviderMissing, .other, .tpmUnavailable),
     ])
     func libraryErrorsMapToTheirStatus(
         code: DeviceCredentialError.Code, operation: CommandFailure.Operation, status: DevicecredExitStatus

@@ -10,7 +10,8 @@ struct ApproveCommand: DevicecredCommand {
         abstract: "Approve a challenge (default: the pending one).",
         discussion: """
             A profile enrolled with --number-matching never approves without a code: give --code, or run \
-            approve on a terminal to be asked for it.
+            approve on a terminal to be asked for it. A TPM key with a PIN asks for the PIN on the terminal, \
+            or reads it from --pin-file; a wrong PIN typed on a terminal may be retyped (3 tries in all).
             """)
 
     @Argument(help: ArgumentHelp("The challenge to approve (default: the pending one).", valueName: "challenge-id"))
@@ -19,6 +20,7 @@ struct ApproveCommand: DevicecredCommand {
     @Option(help: ArgumentHelp("The number-matching code the browser shows.", valueName: "code"))
     var code: String?
 
+    @OptionGroup var pinOptions: PINOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
@@ -29,7 +31,7 @@ struct ApproveCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        _ = try opened.requirePublicKey()
+        _ = try opened.requireLocalKey()
         // Checked before any request: without a code there is nothing to send, and nothing is approved.
         if opened.profile.usesNumberMatching, code == nil, !TerminalInput.isInteractive {
             throw CommandFailure.usage(
@@ -50,7 +52,7 @@ struct ApproveCommand: DevicecredCommand {
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
             id, approved: true, verificationCode: verificationCode.map { String($0.filter { !$0.isWhitespace }) },
-            client: opened.client)
+            in: opened, pin: pinOptions.input)
         guard isVerified else {
             throw CommandFailure(
                 code: "not_verified",
@@ -66,11 +68,13 @@ struct ApproveCommand: DevicecredCommand {
 /// `devicecred deny`: denies a challenge (default: the pending one).
 struct DenyCommand: DevicecredCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deny", abstract: "Deny a challenge (default: the pending one).")
+        commandName: "deny", abstract: "Deny a challenge (default: the pending one).",
+        discussion: "The denial is signed too: a TPM key with a PIN asks for the PIN as approve does.")
 
     @Argument(help: ArgumentHelp("The challenge to deny (default: the pending one).", valueName: "challenge-id"))
     var challengeID: String?
 
+    @OptionGroup var pinOptions: PINOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
@@ -80,11 +84,11 @@ struct DenyCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        _ = try opened.requirePublicKey()
+        _ = try opened.requireLocalKey()
         let challenge = try await ChallengeAnswer.target(challengeID, client: opened.client)
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
-            id, approved: false, verificationCode: nil, client: opened.client)
+            id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input)
         context.console.result(
             Documents.answer(challengeId: id, approved: false, isVerified: isVerified), human: "denied challenge \(id)")
     }
@@ -99,12 +103,17 @@ enum ChallengeAnswer {
         return pending
     }
 
+    /// Signs and sends the answer, with the key's PIN when it has one.
     static func send(
-        _ challengeID: String, approved: Bool, verificationCode: String?, client: DeviceCredentialClient
+        _ challengeID: String, approved: Bool, verificationCode: String?, in opened: ProfileContext,
+        pin: TPMPINInput
     ) async throws -> Bool {
+        let client = opened.client
         do {
-            return try await client.updateChallenge(
-                challengeId: challengeID, approved: approved, verificationCode: verificationCode)
+            return try await opened.signing(pin: pin) {
+                try await client.updateChallenge(
+                    challengeId: challengeID, approved: approved, verificationCode: verificationCode)
+            }
         } catch let error as DeviceCredentialError {
             throw CommandFailure(error, during: .answeringChallenge)
         }

@@ -14,7 +14,7 @@ struct ChallengeCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        _ = try opened.requirePublicKey()
+        _ = try opened.requireLocalKey()
         guard let challenge = try await opened.client.getChallenge() else {
             context.console.result(.null, human: "no pending challenge")
             return

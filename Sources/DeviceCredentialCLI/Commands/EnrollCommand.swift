@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeviceCredential
 import FoundationEssentials
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -47,6 +48,15 @@ struct EnrollCommand: DevicecredCommand {
     var blobStore: BlobStoreChoice?
 
     @Flag(
+        name: .customLong("tpm-pin"),
+        help: ArgumentHelp(
+            "With --key-store tpm: protect the new key with a PIN, asked before every signature (typed twice on "
+                + "the terminal, or read from --pin-file)."))
+    var tpmPIN = false
+
+    @OptionGroup var pinOptions: PINOptions
+
+    @Flag(
         name: .customLong("number-matching"), inversion: .prefixedNo,
         help: "Challenges for this profile use number matching: approve asks for the code the browser shows.")
     var numberMatching: Bool?
@@ -67,6 +77,12 @@ struct EnrollCommand: DevicecredCommand {
         if blobStore != nil, keyStore != .tpm {
             throw ValidationError("--blob-store applies to --key-store tpm only")
         }
+        if tpmPIN, keyStore != .tpm {
+            throw ValidationError("--tpm-pin applies to --key-store tpm only")
+        }
+        if pinOptions.pinFile != nil, !tpmPIN {
+            throw ValidationError("--pin-file applies to enroll with --tpm-pin only")
+        }
         if let deviceName, deviceName.allSatisfy(\.isWhitespace) {
             throw ValidationError("--device-name is empty")
         }
@@ -82,7 +98,7 @@ struct EnrollCommand: DevicecredCommand {
         let store = try ProfileStore.standard()
         let existing = try store.profile(named: profileOptions.profile)
         var profile = try makeProfile(existing: existing)
-        let client = try DeviceCredentialClient(profile: profile, logger: context.logger)
+        let client = try makeClient(for: profile, logger: context.logger)
         let credential: AppCredential
         do {
             credential = try await client.addCredential(token: token, deviceName: deviceName)
@@ -92,16 +108,36 @@ struct EnrollCommand: DevicecredCommand {
         profile.userAuthenticatorID = credential.userAuthenticatorId
         profile.userID = credential.userId
         try store.save(profile)
-        guard let publicKey = try client.localPublicKey() else {
+        guard let key = try LocalKey(of: client) else {
             throw CommandFailure(
                 code: "key_store_failure", message: "the key store lost the key right after enrolling",
                 status: .failure)
         }
         let wasEnrolled = existing?.userAuthenticatorID == credential.userAuthenticatorId
         context.console.result(
-            Documents.status(profile: profile, publicKey: publicKey, credential: credential),
-            human: HumanText.enrolled(
-                profile, publicKey: publicKey, credential: credential, wasEnrolled: wasEnrolled))
+            Documents.status(profile: profile, key: key, credential: credential),
+            human: HumanText.enrolled(profile, key: key, credential: credential, wasEnrolled: wasEnrolled))
+    }
+
+    /// The client that enrolls: with `--tpm-pin`, its key factory protects a new key with the PIN, asked
+    /// only when there is no key yet (an existing key keeps the PIN it was made with).
+    private func makeClient(for profile: DeviceProfile, logger: Logger) throws -> DeviceCredentialClient {
+        let existingKey = try LocalKey(of: try DeviceCredentialClient(profile: profile, logger: logger))
+        guard tpmPIN, existingKey == nil else {
+            if tpmPIN, existingKey?.requiresPIN == false {
+                throw CommandFailure.usage(
+                    "profile_conflict",
+                    "the profile '\(profile.name)' already has a TPM key without a PIN, and a key's PIN is set when "
+                        + "it is created: remove the profile first (devicecred remove --profile \(profile.name)), "
+                        + "then enroll with --tpm-pin")
+            }
+            return try DeviceCredentialClient(profile: profile, logger: logger)
+        }
+        let pin = try pinOptions.input.newKeyPIN()
+        return try DeviceCredentialClient(
+            profile: profile, keyStore: try profile.keyStore.openStandardStore(),
+            keyFactory: try profile.keyKind.makeFactory(pinProvider: { _ in pin }, newKeysRequirePIN: true),
+            logger: logger)
     }
 
     /// The profile to enroll: this run's options, else the environment, else what the profile already saved.

@@ -40,6 +40,20 @@ struct ProfileOptions: ParsableArguments {
     }
 }
 
+/// `--pin-file`, on the commands that sign with the profile's key.
+struct PINOptions: ParsableArguments {
+    @Option(
+        name: .customLong("pin-file"),
+        help: ArgumentHelp(
+            "For a TPM key with a PIN: read the PIN from this file's first line (mode 0600 or stricter); "
+                + "default: ask on the terminal.",
+            valueName: "path"),
+        completion: .file())
+    var pinFile: String?
+
+    var input: TPMPINInput { TPMPINInput(pinFile: pinFile) }
+}
+
 /// `--key-store`: where the key lives, and for `tpm`, that the key itself is a TPM key.
 enum KeyStoreChoice: String, CaseIterable, ExpressibleByArgument {
     case secretService = "secret-service"

@@ -8,9 +8,11 @@ struct RemoveCommand: DevicecredCommand {
         abstract: "Remove the credential on the server, then the local key and the profile.",
         discussion: """
             Nothing local is deleted unless the server confirmed the removal or no longer knew the credential: \
-            after a network error or a locked keyring, run remove again.
+            after a network error or a locked keyring, run remove again. The removal is signed: a TPM key \
+            with a PIN asks for it (or reads --pin-file).
             """)
 
+    @OptionGroup var pinOptions: PINOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
@@ -18,7 +20,8 @@ struct RemoveCommand: DevicecredCommand {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
         let removedID: String?
         do {
-            removedID = try await opened.client.removeCredential()
+            let client = opened.client
+            removedID = try await opened.signing(pin: pinOptions.input) { try await client.removeCredential() }
         } catch let error as DeviceCredentialError where error.code == .notEnrolled {
             // No key left to sign the removal: only the saved settings can go.
             try opened.store.remove(named: opened.profile.name)

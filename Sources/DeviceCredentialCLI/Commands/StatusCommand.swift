@@ -14,11 +14,11 @@ struct StatusCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        let publicKey = try opened.requirePublicKey()
-        context.console.progress(HumanText.localStatus(opened.profile, publicKey: publicKey))
+        let key = try opened.requireLocalKey()
+        context.console.progress(HumanText.localStatus(opened.profile, key: key))
         let credential = try await opened.client.getCredential()
         context.console.result(
-            Documents.status(profile: opened.profile, publicKey: publicKey, credential: credential),
+            Documents.status(profile: opened.profile, key: key, credential: credential),
             human: HumanText.credential(credential, now: Date()))
     }
 }

@@ -8,9 +8,8 @@ import FoundationEssentials
 
 /// Reads the enrollment token from where `enroll` was told to find it, without ever echoing it.
 ///
-/// `--token-file` refuses a regular file that group or others can read or write (mode must be 0600 or
-/// stricter, like the file key store): a fleet's tokens should not be readable by every account on a host.
-/// Pipes, FIFOs and process substitutions are accepted as they are.
+/// `--token-file` refuses a file that other users can read (see ``SecretFile``): a fleet's tokens
+/// should not be readable by every account on a host.
 enum EnrollmentToken {
     /// Where the token comes from.
     enum Source: Equatable {
@@ -46,29 +45,11 @@ enum EnrollmentToken {
         return token
     }
 
+    private static let file = SecretFile(
+        noun: "token", alternative: "or pass the token on standard input with --token -", maximumLength: maximumLength)
+
     private static func readFile(_ path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw CommandFailure(
-                code: "token_file_unreadable", message: "cannot open the token file \(path): \(reason)",
-                status: .failure)
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw CommandFailure(
-                code: "token_file_unreadable", message: "cannot inspect the token file \(path)", status: .failure)
-        }
-        if status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 {
-            let mode = String(status.st_mode & 0o777, radix: 8)
-            throw CommandFailure(
-                code: "insecure_token_file",
-                message: "the token file \(path) has mode \(mode): other users may read it; "
-                    + "run chmod 600 on it (or pass the token on standard input with --token -)",
-                status: .failure)
-        }
-        return try readAll(descriptor, what: "the token file \(path)")
+        try file.read(path: path)
     }
 
     private static func readStandardInput() throws -> String {
@@ -78,28 +59,7 @@ enum EnrollmentToken {
             }
             return line
         }
-        return try readAll(STDIN_FILENO, what: "standard input")
-    }
-
-    private static func readAll(_ descriptor: Int32, what: String) throws -> String {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count <= maximumLength {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                throw CommandFailure(
-                    code: "token_file_unreadable", message: "cannot read \(what): \(reason)", status: .failure)
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        guard bytes.count <= maximumLength else {
-            throw CommandFailure.usage(
-                "malformed_token", "\(what) holds more than \(maximumLength) bytes: that is not an enrollment token")
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return try file.read(descriptor: STDIN_FILENO, what: "standard input")
     }
 
     /// The `exp` claim of a JWT, to say how long ago an expired token expired. Nil for anything else.

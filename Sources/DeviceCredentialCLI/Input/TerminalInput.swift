@@ -43,6 +43,14 @@ enum TerminalInput {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// Shows `text` on the terminal (not on standard error, which a script may be reading).
+    static func say(_ text: String) {
+        let terminal = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        guard terminal >= 0 else { return }
+        defer { close(terminal) }
+        writeAll(terminal, text)
+    }
+
     private static func writeAll(_ descriptor: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         var written = 0

@@ -25,12 +25,14 @@ enum Documents {
         ])
     }
 
-    /// The local key: its kind, where it is kept, and the SHA-256 fingerprint of its DER SPKI.
-    static func key(_ publicKey: DevicePublicKey, of profile: DeviceProfile) -> JSONValue {
+    /// The local key: its kind, where it is kept, the SHA-256 fingerprint of its DER SPKI, and whether
+    /// signing needs a PIN.
+    static func key(_ key: LocalKey, of profile: DeviceProfile) -> JSONValue {
         .object([
             "kind": .string(profile.keyKind.rawValue),
             "store": .string(profile.keyStore.rawValue),
-            "fingerprint": .string(publicKey.fingerprint),
+            "fingerprint": .string(key.publicKey.fingerprint),
+            "pinRequired": .bool(key.requiresPIN),
         ])
     }
 
@@ -46,10 +48,10 @@ enum Documents {
     }
 
     /// What `status` and `enroll` print: the profile, the local key and the server's credential.
-    static func status(profile: DeviceProfile, publicKey: DevicePublicKey, credential: AppCredential) -> JSONValue {
+    static func status(profile: DeviceProfile, key: LocalKey, credential: AppCredential) -> JSONValue {
         .object([
             "profile": self.profile(profile),
-            "key": key(publicKey, of: profile),
+            "key": self.key(key, of: profile),
             "credential": self.credential(credential),
         ])
     }

@@ -12,20 +12,21 @@ enum HumanText {
 
     private static let labelWidth = 13
 
-    static func keyRows(_ publicKey: DevicePublicKey, of profile: DeviceProfile) -> [(String, String?)] {
+    static func keyRows(_ key: LocalKey, of profile: DeviceProfile) -> [(String, String?)] {
         let kind = profile.keyKind == .tpm ? "TPM" : profile.keyKind.rawValue
         let place = profile.keyKind == .tpm ? "wrapped blob in \(profile.keyStore)" : "in \(profile.keyStore)"
-        return [("key", "\(kind), \(place)"), ("fingerprint", "SHA256:\(publicKey.fingerprint)")]
+        let pin = key.requiresPIN ? ", PIN required to sign" : ""
+        return [("key", "\(kind), \(place)\(pin)"), ("fingerprint", "SHA256:\(key.publicKey.fingerprint)")]
     }
 
-    static func localStatus(_ profile: DeviceProfile, publicKey: DevicePublicKey) -> String {
+    static func localStatus(_ profile: DeviceProfile, key: LocalKey) -> String {
         rows(
             [
                 ("profile", profile.name),
                 ("server", "\(profile.apiURL) (tenant \(profile.tenantID))"),
                 ("device name", profile.deviceName),
                 ("matching", profile.usesNumberMatching ? "number matching (approve asks for the code)" : nil),
-            ] + keyRows(publicKey, of: profile))
+            ] + keyRows(key, of: profile))
     }
 
     static func credential(_ credential: AppCredential, now: Date) -> String {
@@ -41,7 +42,7 @@ enum HumanText {
     }
 
     static func enrolled(
-        _ profile: DeviceProfile, publicKey: DevicePublicKey, credential: AppCredential, wasEnrolled: Bool
+        _ profile: DeviceProfile, key: LocalKey, credential: AppCredential, wasEnrolled: Bool
     ) -> String {
         let headline =
             wasEnrolled
@@ -49,7 +50,7 @@ enum HumanText {
                 + "for user \(credential.userId) (same key)"
             : "enrolled profile '\(profile.name)' as authenticator \(credential.userAuthenticatorId) "
                 + "for user \(credential.userId)"
-        return headline + "\n" + rows(keyRows(publicKey, of: profile))
+        return headline + "\n" + rows(keyRows(key, of: profile))
     }
 
     static func challenge(_ challenge: AppChallenge, now: Date) -> String {
