@@ -71,6 +71,22 @@ struct FaultInjectionTests {
         try expectKeySurvived(store, publicKey)
     }
 
+    @Test("a Retry-After HTTP date is read as a delay")
+    func tooManyRequestsUntilADate() async throws {
+        // A date far in the past, so the answer does not depend on this machine's clock: no wait.
+        let fixture = try HTTPFixture(
+            always: .respond(
+                status: 429, headers: ["Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"],
+                body: #"{"errorCode":"too_many_requests"}"#))
+        defer { fixture.stop() }
+        let (client, _, _) = try makeClient(for: fixture)
+        let error = await #expect(throws: DeviceCredentialError.self) {
+            _ = try await client.getChallenge()
+        }
+        #expect(error?.code == .tooManyRequests)
+        #expect(error?.retryAfter == .zero)
+    }
+
     @Test("garbage JSON is invalid_response")
     func garbageJSON() async throws {
         let fixture = try HTTPFixture(always: .respond(status: 200, headers: Self.json, body: "{not json"))

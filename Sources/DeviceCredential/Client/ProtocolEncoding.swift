@@ -43,7 +43,7 @@ enum ResponseInterpreter {
     /// The error a non-200 answer stands for: the service's `errorCode` when it sent one.
     static func error(for response: HTTPResponse) -> DeviceCredentialError {
         let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: Data(response.body))
-        let retryAfter = response.header("retry-after").flatMap { Int($0) }.map { Duration.seconds($0) }
+        let retryAfter = response.header("retry-after").flatMap { RetryAfter.delay($0, now: Date()) }
         if let serviceCode = body?.errorCode ?? body?.error, !serviceCode.isEmpty {
             return DeviceCredentialError(
                 code: .init(rawValue: serviceCode), message: body?.errorDescription ?? serviceCode,
