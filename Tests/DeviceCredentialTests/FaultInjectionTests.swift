@@ -158,6 +158,20 @@ struct FaultInjectionTests {
         try expectKeySurvived(store, publicKey)
     }
 
+    @Test("cancelling the task stops a request the server never answers, long before the timeout")
+    func cancelledWhileTheServerIsSilent() async throws {
+        let fixture = try HTTPFixture(always: .hang)
+        defer { fixture.stop() }
+        // Without working cancellation the request would end with the timeout: network_error, not cancelled.
+        let (client, store, publicKey) = try makeClient(for: fixture, timeout: .seconds(60))
+        let request = Task { try await client.getCredential() }
+        try await fixture.waitForRequest()
+        request.cancel()
+        let result = await request.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        try expectKeySurvived(store, publicKey)
+    }
+
     @Test("a reset connection is network_error; remove keeps the key")
     func connectionReset() async throws {
         let fixture = try HTTPFixture(always: .reset)

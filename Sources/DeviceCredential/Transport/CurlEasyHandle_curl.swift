@@ -1,4 +1,5 @@
 internal import CDeviceCredentialCurl
+import Synchronization
 
 /// Owns one libcurl easy handle. Not thread-safe: ``CurlTransport`` lends each handle to one request at a time.
 final class CurlEasyHandle: @unchecked Sendable {
@@ -16,10 +17,13 @@ final class CurlEasyHandle: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(pointer) }
 
-    /// Performs one exchange. Blocks the calling thread until the answer arrived or the limits tripped.
-    func perform(_ request: HTTPRequest, configuration: HTTPTransportConfiguration) throws -> HTTPResponse {
+    /// Performs one exchange. Blocks the calling thread until the answer arrived, the limits tripped, or
+    /// `cancellation` was set (then it throws `CancellationError`, within about a second).
+    func perform(
+        _ request: HTTPRequest, configuration: HTTPTransportConfiguration, cancellation: CurlCancellation
+    ) throws -> HTTPResponse {
         curl_easy_reset(pointer)  // keeps the connection cache, forgets the previous request's options
-        let sink = ResponseSink(limit: configuration.maximumResponseSize)
+        let sink = ResponseSink(limit: configuration.maximumResponseSize, cancellation: cancellation)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         var fields = request.headers.map { "\($0.name): \($0.value)" }
@@ -53,8 +57,14 @@ final class CurlEasyHandle: @unchecked Sendable {
         try check(dc_curl_setopt_pointer(pointer, CURLOPT_WRITEDATA, unmanagedSink.toOpaque()))
         try check(dc_curl_setopt_write_function(pointer, CURLOPT_HEADERFUNCTION, ResponseSink.headerCallback))
         try check(dc_curl_setopt_pointer(pointer, CURLOPT_HEADERDATA, unmanagedSink.toOpaque()))
+        // The progress callback is libcurl's way to stop a transfer from outside: it runs at least about
+        // once a second, also while the server is silent.
+        try set(CURLOPT_NOPROGRESS, 0)
+        try check(dc_curl_setopt_xferinfo_function(pointer, ResponseSink.progressCallback))
+        try check(dc_curl_setopt_pointer(pointer, CURLOPT_XFERINFODATA, unmanagedSink.toOpaque()))
 
         let result = curl_easy_perform(pointer)
+        if result == CURLE_ABORTED_BY_CALLBACK, cancellation.isCancelled { throw CancellationError() }
         if sink.exceededLimit || result == CURLE_FILESIZE_EXCEEDED {
             throw DeviceCredentialError(
                 code: .invalidResponse,
@@ -110,14 +120,32 @@ final class CurlEasyHandle: @unchecked Sendable {
     }
 }
 
+/// Set from another thread to stop a running exchange (a cancelled task).
+final class CurlCancellation: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    func cancel() { cancelled.store(true, ordering: .releasing) }
+}
+
 /// Collects one response's headers and body, refusing bodies past the limit.
 private final class ResponseSink {
     let limit: Int
+    let cancellation: CurlCancellation
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var exceededLimit = false
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, cancellation: CurlCancellation) {
+        self.limit = limit
+        self.cancellation = cancellation
+    }
+
+    static let progressCallback: curl_xferinfo_callback = { context, _, _, _, _ in
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        return sink.cancellation.isCancelled ? 1 : 0  // non-zero aborts with CURLE_ABORTED_BY_CALLBACK
+    }
 
     static let bodyCallback: curl_write_callback = { data, size, count, context in
         let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()

@@ -5,7 +5,8 @@ import Synchronization
 /// store and the usual proxy variables (`https_proxy`, `no_proxy`...), which libcurl reads itself.
 ///
 /// Refuses plain `http` except to loopback, never follows a redirect to another host, caps response
-/// bodies, and bounds every exchange with ``HTTPTransportConfiguration/timeout``. Handles (and their
+/// bodies, and bounds every exchange with ``HTTPTransportConfiguration/timeout``; cancelling the calling
+/// task stops an exchange within about a second. Handles (and their
 /// open connections) are pooled for reuse, which keeps an idle agent to one connection per server.
 public final class CurlTransport: HTTPTransport {
     /// The limits every request obeys.
@@ -41,13 +42,23 @@ public final class CurlTransport: HTTPTransport {
     }
 
     /// Runs the blocking libcurl exchange on a Dispatch worker, off the cooperative thread pool.
+    /// Cancelling the task stops the exchange (`CancellationError`) instead of waiting for the timeout.
     private func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try Task.checkCancellation()
         let handle = try idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let configuration = self.configuration
-        let response: HTTPResponse = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try handle.perform(request, configuration: configuration) })
+        let cancellation = CurlCancellation()
+        let response: HTTPResponse = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(
+                        with: Result {
+                            try handle.perform(request, configuration: configuration, cancellation: cancellation)
+                        })
+                }
             }
+        } onCancel: {
+            cancellation.cancel()
         }
         idleHandles.withLock { if $0.count < 4 { $0.append(handle) } }
         return response

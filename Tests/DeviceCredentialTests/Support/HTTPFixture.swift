@@ -71,6 +71,15 @@ final class HTTPFixture: Sendable {
     /// The requests received so far.
     var requests: [Request] { recorded.withLock { $0 } }
 
+    /// Waits until the fixture has received a request (a condition polled, with a 60 s deadline).
+    func waitForRequest() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while requests.isEmpty {
+            guard ContinuousClock.now < deadline else { throw FixtureError.noRequest }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Stops accepting connections: the accept thread sees the shutdown and closes the listener.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
@@ -146,4 +155,5 @@ final class HTTPFixture: Sendable {
 
 enum FixtureError: Error {
     case cannotListen
+    case noRequest
 }
