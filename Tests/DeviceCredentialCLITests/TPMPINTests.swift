@@ -152,26 +152,20 @@ import Testing
         defer { setup.tpm.stop() }
         let sandbox = setup.sandbox
         let tooLong = try setup.pinFile(String(repeating: "9", count: 33))
-        let refused = try await sandbox.enroll(
-            userID: setup.user, profile: setup.profile,
-            extra: ["--key-store", "tpm", "--tpm-pin", "--pin-file", tooLong, "--json"]
-        ).result
-        #expect(refused.status == 2, "\(refused)")
-        #expect(try refused.errorCode() == "invalid_pin")
-
-        let noTerminal = try await sandbox.enroll(
-            userID: setup.user, profile: setup.profile, extra: ["--key-store", "tpm", "--tpm-pin", "--json"]
-        ).result
-        #expect(noTerminal.status == 2, "\(noTerminal)")
-        #expect(try noTerminal.errorCode() == "pin_required")
-
         let readable = try sandbox.writeFile(TestEnvironment.uniqueName("pin"), Self.pin, mode: 0o644)
-        let insecure = try await sandbox.enroll(
-            userID: setup.user, profile: setup.profile,
-            extra: ["--key-store", "tpm", "--tpm-pin", "--pin-file", readable, "--json"]
-        ).result
-        #expect(insecure.status == 1, "\(insecure)")
-        #expect(try insecure.errorCode() == "insecure_pin_file")
+        let cases: [(pinOptions: [String], status: Int32, code: String)] = [
+            (["--pin-file", tooLong], 2, "invalid_pin"),
+            ([], 2, "pin_required"),  // no terminal to type it on
+            (["--pin-file", readable], 1, "insecure_pin_file"),
+        ]
+        for (pinOptions, status, code) in cases {
+            let refused = try await sandbox.enroll(
+                userID: setup.user, profile: setup.profile,
+                extra: ["--key-store", "tpm", "--tpm-pin", "--json"] + pinOptions
+            ).result
+            #expect(refused.status == status, "\(refused)")
+            #expect(try refused.errorCode() == code)
+        }
         #expect(try await sandbox.run("status", "--profile", setup.profile).status == 3)
         #expect(try await sandbox.server.authenticatorIDs(userID: setup.user).isEmpty)
 

@@ -136,22 +136,29 @@ extension TPMTests {
             #expect(try await backend.validate(token: accessToken)["state"] as? String == "CHALLENGE_SUCCEEDED")
         }
 
-        /// The CLI's and agent's way: ask first, then sign inside a ``ScopedPIN`` scope.
-        @Test func aScopedPINSignsOnlyInsideItsScope() async throws {
+        /// A new user enrolled with a TPM key protected by `pin`, its blob in a memory store.
+        static func enrollKeyWithPIN(_ pin: String, profile name: String) async throws -> (
+            backend: Backend, userID: String, profile: DeviceProfile, keyStore: InMemoryKeyStore
+        ) {
             try TPMTestEnvironment.requireSimulator()
             let server = try TPMTestEnvironment.requireServer()
             let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
             let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
             let profile = try DeviceProfile(
-                name: "tpm-scoped", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory,
-                keyKind: .tpm)
+                name: name, apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory, keyKind: .tpm)
             let keyStore = InMemoryKeyStore()
             let enrolling = try DeviceCredentialClient(
                 profile: profile, keyStore: keyStore,
-                keyFactory: TPMKeyFactory(
-                    newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "8642").provider))
+                keyFactory: TPMKeyFactory(newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: pin).provider)
+            )
             _ = try await enrolling.addCredential(
                 token: try await backend.track(userID: userID, action: "enroll").token)
+            return (backend, userID, profile, keyStore)
+        }
+
+        /// The CLI's and agent's way: ask first, then sign inside a ``ScopedPIN`` scope.
+        @Test func aScopedPINSignsOnlyInsideItsScope() async throws {
+            let (backend, userID, profile, keyStore) = try await Self.enrollKeyWithPIN("8642", profile: "tpm-scoped")
             let client = try DeviceCredentialClient(
                 profile: profile, keyStore: keyStore, keyFactory: TPMKeyFactory(pinProvider: ScopedPIN.provider))
             #expect(try client.localKeyRequiresPIN())
@@ -183,20 +190,8 @@ extension TPMTests {
         }
 
         @Test func aWrongPINNeverApprovesAndKeepsTheChallengePending() async throws {
-            try TPMTestEnvironment.requireSimulator()
-            let server = try TPMTestEnvironment.requireServer()
-            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
-            let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
-            let profile = try DeviceProfile(
-                name: "tpm-wrong-pin", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory,
-                keyKind: .tpm)
-            let keyStore = InMemoryKeyStore()
-            let enrolling = try DeviceCredentialClient(
-                profile: profile, keyStore: keyStore,
-                keyFactory: TPMKeyFactory(
-                    newKeysRequirePIN: true, pinProvider: RecordingPINProvider(pin: "8642").provider))
-            _ = try await enrolling.addCredential(
-                token: try await backend.track(userID: userID, action: "enroll").token)
+            let (backend, userID, profile, keyStore) = try await Self.enrollKeyWithPIN(
+                "8642", profile: "tpm-wrong-pin")
 
             let signIn = try await backend.track(userID: userID, action: "signIn")
             let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
