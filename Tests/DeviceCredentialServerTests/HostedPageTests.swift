@@ -247,10 +247,14 @@ import Testing
             let unenrolled = try await harness.track(path(user), path(action))
             let hint = try await harness.openTrackURL(unenrolled)
             #expect(hint.status == .ok && hint.text.contains("devicecred enroll"))
-            try await harness.enroll(TestDevice(), as: path(user))
+            let added = try await harness.send(
+                .post, "client/user-authenticators/push", auth: .bearer(unenrolled.token),
+                json: ["publicKey": TestDevice().publicKey, "deviceName": "<i>laptop</i>", "devicePlatform": "linux"])
+            #expect(added.status == .ok)
             let challenged = try await harness.track(path(user), path(action))
             let page = try await harness.openTrackURL(challenged)
             #expect(page.text.contains("Send a push to my device"))
+            #expect(page.text.contains("&lt;i&gt;laptop&lt;/i&gt;") && !page.text.contains("<i>"))
             for page in [hint, page] {
                 #expect(!page.text.contains("<script") && !page.text.contains("<img"))
                 #expect(page.text.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;b&gt;&amp;&#39;"))
