@@ -35,43 +35,8 @@ struct ClientAPIController: Sendable {
         if let action = body.action, action != claims.other.actionCode {
             throw APIError.invalidRequest("action does not match the token's action")
         }
-        guard let action = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey) else {
-            throw APIError.notFound("the token's action does not exist")
-        }
-        guard action.state == .challengeRequired else {
-            throw APIError.invalidRequest("the action is \(action.state.rawValue), not CHALLENGE_REQUIRED")
-        }
-        let authenticators = try await services.repository.authenticators(userId: action.userId)
-        if let id = body.userAuthenticatorId {
-            guard authenticators.contains(where: { $0.id == id }) else {
-                throw APIError.invalidCredential("the user has no push credential with this userAuthenticatorId")
-            }
-        } else if authenticators.isEmpty {
-            throw APIError.invalidRequest("the user has no push credential")
-        }
-        let numberMatching = services.policy(for: action.actionCode).numberMatching
-        let challenge = ChallengeRecord(
-            id: UUID().uuidString.lowercased(),
-            userId: action.userId,
-            actionCode: action.actionCode,
-            idempotencyKey: action.idempotencyKey,
-            authenticatorId: body.userAuthenticatorId,
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(services.configuration.challengeTTL),
-            verificationCode: numberMatching ? String(Int.random(in: 10...99)) : nil
-        )
-        try await services.repository.insertChallenge(challenge)
-        if let webhook = services.webhook {
-            do {
-                try await webhook.send(challenge, of: action, at: now)
-            } catch {
-                // The receiver refused it: nobody may answer this challenge.
-                _ = try await services.repository.answerChallenge(
-                    id: challenge.id, status: .failed, by: "webhook", at: now)
-                throw error
-            }
-        }
-        services.logger.info("push challenge created", metadata: ["challengeId": "\(challenge.id)"])
+        let challenge = try await PushChallenges(services: services)
+            .start(for: claims, authenticatorId: body.userAuthenticatorId, at: now)
         return try JSONBody.response(
             StartResponse(challengeId: challenge.id, verificationCode: challenge.verificationCode))
     }
@@ -80,22 +45,15 @@ struct ClientAPIController: Sendable {
         let now = services.now
         let claims = try services.authentication.requireBearer(request, at: now)
         let body = try await JSONBody.decode(PollBody.self, from: request)
-        guard let challenge = try await services.repository.challenge(id: body.challengeId),
-            challenge.idempotencyKey == claims.other.idempotencyKey
-        else { throw APIError.notFound("no challenge with this id for this token") }
         let response: PollResponse
-        switch challenge.status {
+        switch try await PushChallenges(services: services).progress(of: body.challengeId, for: claims, at: now) {
         case .pending:
-            // An expired challenge is over: report it consumed so the browser stops polling.
-            response = PollResponse(isVerified: false, isConsumed: challenge.expiresAt <= now)
-        case .declined, .failed:
+            response = PollResponse(isVerified: false, isConsumed: false)
+        case .expired, .declined, .failed:
+            // Over without a token: consumed, so the browser stops polling.
             response = PollResponse(isVerified: false, isConsumed: true)
-        case .approved:
-            guard let action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey) else {
-                throw APIError.notFound("the challenge's action does not exist")
-            }
-            let token = services.tokens.token(for: action, scope: claims.scope, at: now)
-            response = PollResponse(isVerified: true, isConsumed: true, accessToken: token)
+        case .approved(let accessToken, _):
+            response = PollResponse(isVerified: true, isConsumed: true, accessToken: accessToken)
         }
         return try JSONBody.response(response)
     }

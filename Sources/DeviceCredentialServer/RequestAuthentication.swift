@@ -29,8 +29,14 @@ struct RequestAuthentication: Sendable {
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else { throw .unauthorized("send the token from track as 'Authorization: Bearer <token>'") }
+        return try requireToken(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), at: now)
+    }
+
+    /// A token from `track` or a push approval that authenticates the request itself (a Bearer header, or
+    /// the hosted page's `token` parameter): expired or not valid is 401.
+    func requireToken(_ token: String, at now: Date) throws(APIError) -> AccessTokenClaims {
         do {
-            return try tokens.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), at: now)
+            return try tokens.verify(token, at: now)
         } catch .expired {
             throw .expiredBearer()
         } catch {

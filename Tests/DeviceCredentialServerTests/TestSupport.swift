@@ -83,6 +83,8 @@ struct Reply {
     let status: HTTPResponse.Status
     let contentType: String?
     let body: Data
+    var headers: HTTPFields = [:]
+    var text: String { String(decoding: body, as: UTF8.self) }
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]] ?? [] }
     var errorCode: String? { json["errorCode"] as? String }
@@ -118,7 +120,8 @@ struct Harness {
             body: body.map { ByteBuffer(bytes: $0) }
         )
         return Reply(
-            status: response.status, contentType: response.headers[.contentType], body: Data(buffer: response.body))
+            status: response.status, contentType: response.headers[.contentType], body: Data(buffer: response.body),
+            headers: response.headers)
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, auth: Auth = .none, json: [String: Any]) async throws

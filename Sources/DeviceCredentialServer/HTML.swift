@@ -1,0 +1,34 @@
+/// Markup in which every interpolated `String` is escaped and only `HTML` goes in as it is, so a user id
+/// or action code such as `<script>` cannot become a tag: `"<p>\(userId)</p>" as HTML`.
+struct HTML: Sendable, ExpressibleByStringInterpolation {
+    let markup: String
+
+    init(stringLiteral markup: String) { self.markup = markup }
+    init(stringInterpolation: Interpolation) { markup = stringInterpolation.markup }
+
+    struct Interpolation: StringInterpolationProtocol {
+        var markup = ""
+        init(literalCapacity: Int, interpolationCount: Int) { markup.reserveCapacity(literalCapacity * 2) }
+        mutating func appendLiteral(_ literal: String) { markup += literal }
+        mutating func appendInterpolation(_ text: String) { markup += HTML.escape(text) }
+        mutating func appendInterpolation(_ html: HTML) { markup += html.markup }
+        mutating func appendInterpolation(_ parts: [HTML]) { markup += parts.map(\.markup).joined(separator: "\n") }
+    }
+
+    /// Escapes text for element content and quoted attribute values alike.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
