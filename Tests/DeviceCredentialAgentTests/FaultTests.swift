@@ -32,8 +32,10 @@ struct FaultTests {
         try await agent.stderr.waitForLine(containing: "poll failed; backing off")
         #expect(agent.process.isRunning)
 
-        server = try await TestServer(port: server.port, database: database)
+        // Marked while the server is down: nothing can recover before the restart, and the agent may
+        // well recover before the restarted server's "listening" line has even been read here.
         let mark = agent.stderr.lines.count
+        server = try await TestServer(port: server.port, database: database)
         try await agent.stderr.waitForLine(containing: "polling works again", from: mark, timeout: .seconds(90))
         let second = try await backend.startPush(user: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved", from: mark, timeout: .seconds(90))
