@@ -130,31 +130,33 @@ struct PINPromptersTests {
 /// The PIN options' mistakes exit like the others: 2 for usage, 4 for configuration.
 @Suite("devicecred-agent PIN options")
 struct PINOptionExitCodeTests {
-    private func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+    /// The exit status, once the agent said `message`. Waits for that line rather than for the end of
+    /// its output: a process another test starts at the same moment can inherit the pipe and hold it open.
+    private func exitStatus(_ arguments: [String], saying message: String) async throws -> Int32 {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(arguments, home: home, environment: environment)
+        let agent = try RunningProcess.agent(arguments, home: home)
         let status = try await agent.waitForExit()
-        try await agent.stderr.waitUntilClosed()
-        return (status, agent.stderr.lines.joined(separator: "\n"))
+        try await agent.stderr.waitForLine(containing: message)
+        return status
     }
 
     @Test("--pin-prompt with an unknown kind, or command without --pin-command: usage (2)")
     func usage() async throws {
-        let (bogus, bogusMessage) = try await run(["--pin-prompt", "bogus"])
-        #expect(bogus == 2)
-        #expect(bogusMessage.contains("--pin-prompt must be terminal, pinentry or command"))
-        let (command, commandMessage) = try await run(["--pin-prompt", "command"])
-        #expect(command == 2)
-        #expect(commandMessage.contains("--pin-prompt command needs --pin-command CMD"))
+        #expect(
+            try await exitStatus(
+                ["--pin-prompt", "bogus"], saying: "--pin-prompt must be terminal, pinentry or command")
+                == 2)
+        #expect(
+            try await exitStatus(["--pin-prompt", "command"], saying: "--pin-prompt command needs --pin-command CMD")
+                == 2)
     }
 
     @Test("--pin-prompt pinentry without the program: configuration (4), naming it")
     func missingProgram() async throws {
-        let (status, message) = try await run([
+        let arguments = [
             "--prompt", "command", "--prompt-command", "exit 2", "--pin-prompt", "pinentry", "--pin-program",
             "/nonexistent/pinentry",
-        ])
-        #expect(status == 4)
-        #expect(message.contains("no program '/nonexistent/pinentry'"))
+        ]
+        #expect(try await exitStatus(arguments, saying: "no program '/nonexistent/pinentry'") == 4)
     }
 }
