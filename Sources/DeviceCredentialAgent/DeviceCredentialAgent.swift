@@ -9,6 +9,7 @@ public struct DeviceCredentialAgent: Service {
     private let configuration: AgentConfiguration
     private let profileStore: ProfileStore
     private let prompter: any ChallengePrompter
+    private let pinPrompter: (any PINPrompter)?
     private let clock: any AgentClock
     private let transport: any HTTPTransport
     private let makeClient: @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient
@@ -16,21 +17,26 @@ public struct DeviceCredentialAgent: Service {
 
     /// Creates the agent.
     /// - Parameters:
-    ///   - makeClient: opens a profile's client; by default with the key store the profile records.
+    ///   - pinPrompter: asks for the PIN of a TPM key that has one, before an answer is signed; without
+    ///     one, challenges for such keys are left unanswered (and logged as errors).
+    ///   - makeClient: opens a profile's client; by default with the key store the profile records and
+    ///     ``ScopedPIN`` as its PIN provider, so a PIN is used only where the agent scopes one.
     public init(
         configuration: AgentConfiguration,
         profileStore: ProfileStore,
         prompter: any ChallengePrompter,
+        pinPrompter: (any PINPrompter)? = nil,
         clock: any AgentClock = SystemAgentClock(),
         transport: any HTTPTransport = CurlTransport(),
         logger: Logger,
         makeClient: @escaping @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient = {
-            try DeviceCredentialClient(profile: $0, transport: $1, logger: $2)
+            try DeviceCredentialClient(profile: $0, transport: $1, logger: $2, pinProvider: ScopedPIN.provider)
         }
     ) {
         self.configuration = configuration
         self.profileStore = profileStore
         self.prompter = prompter
+        self.pinPrompter = pinPrompter
         self.clock = clock
         self.transport = transport
         self.makeClient = makeClient
@@ -72,7 +78,7 @@ public struct DeviceCredentialAgent: Service {
                     continue
                 }
                 let poller = ProfilePoller(
-                    profile: profile, client: client, prompter: prompter, clock: clock,
+                    profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
                     schedule: configuration.schedule, logger: profileLogger)
                 profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
                 group.addTask { _ = await poller.run() }

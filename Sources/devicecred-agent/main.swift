@@ -25,6 +25,8 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         abstract: "Shows push sign-in challenges for this machine's DeviceCredential profiles and sends your answer.",
         discussion: """
             Polls every enrolled profile (or those named) and asks about each new challenge once. \
+            When a profile's TPM key has a PIN, approving and denying both ask for it (both are signed): \
+            on the terminal, with a pinentry program, or with --pin-command. \
             Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage, 3 another agent is already \
             running for this user, 4 configuration (unknown profile, prompter unusable here).
             """)
@@ -43,6 +45,29 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         name: .customLong("prompt-command"),
         help: "Shell command for --prompt command; gets the challenge as JSON on stdin.")
     var promptCommand: String?
+
+    @Option(
+        name: .customLong("pin-prompt"),
+        help: """
+            How to ask for a TPM key's PIN: terminal, pinentry or command (default: command with \
+            --pin-command, else terminal with the terminal prompter, else pinentry when installed).
+            """)
+    var pinPrompt: String?
+
+    @Option(
+        name: .customLong("pin-command"),
+        help: """
+            Shell command that prints the PIN (exit 0, first line); gets the challenge as JSON on stdin \
+            and the prompt in $DEVICECRED_PIN_PROMPT, e.g. 'ssh-askpass "$DEVICECRED_PIN_PROMPT"'.
+            """)
+    var pinCommand: String?
+
+    @Option(
+        name: .customLong("pin-program"),
+        help:
+            "The pinentry program for --pin-prompt pinentry: a name on PATH or a path (pinentry-gnome3, pinentry-curses)."
+    )
+    var pinProgram: String = PINPrompterChoice.defaultProgram
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -77,6 +102,15 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         if prompt == PrompterKind.command.rawValue, (promptCommand ?? "").isEmpty {
             throw ValidationError("--prompt command needs --prompt-command CMD")
         }
+        if let pinPrompt, PINPrompterKind(rawValue: pinPrompt) == nil {
+            throw ValidationError("--pin-prompt must be terminal, pinentry or command")
+        }
+        if pinPrompt == PINPrompterKind.command.rawValue, (pinCommand ?? "").isEmpty {
+            throw ValidationError("--pin-prompt command needs --pin-command CMD")
+        }
+        guard !pinProgram.isEmpty else {
+            throw ValidationError("--pin-program must name a program")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
         }
@@ -106,10 +140,16 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         do {
             let prompter = try PrompterChoice.make(
                 kind: prompt.flatMap(PrompterKind.init(rawValue:)), command: promptCommand, logger: logger)
+            let pinPrompter = try PINPrompterChoice.make(
+                kind: pinPrompt.flatMap(PINPrompterKind.init(rawValue:)), command: pinCommand, program: pinProgram,
+                prompter: prompter, logger: logger)
+            logger.debug(
+                "PIN prompter chosen", metadata: ["pinPrompter": "\(pinPrompter.map(PINPrompterChoice.name) ?? "none")"]
+            )
             let agent = DeviceCredentialAgent(
                 configuration: AgentConfiguration(
                     profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
-                profileStore: try ProfileStore.standard(), prompter: prompter, logger: logger)
+                profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter, logger: logger)
             try agent.validateProfiles()
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(

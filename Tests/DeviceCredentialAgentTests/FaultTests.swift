@@ -17,23 +17,32 @@ struct FaultTests {
             home: home)
     }
 
+    /// The agent reaches the server through a port the test keeps (``SteadyPort``): a server restarted on
+    /// its old port could find it taken meanwhile by another test's server or client.
     @Test("server stopped and restarted under a running agent: the next challenge is still answered")
     func serverRestart() async throws {
         let database = home.root + "/server.sqlite"
+        let front = try SteadyPort()
         var server = try await TestServer(database: database)
-        let backend = try server.backend()
+        front.forward(to: server.port)
+        var backend = try server.backend()
+        backend.apiURL = front.url(for: server.apiURL, serverPort: server.port)
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try approvingAgent()
         let first = try await backend.startPush(user: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.verify(first).isVerified)
 
+        front.forward(to: nil)
         try await server.stop()
         try await agent.stderr.waitForLine(containing: "poll failed; backing off")
         #expect(agent.process.isRunning)
 
-        server = try await TestServer(port: server.port, database: database)
+        // Marked while the server is down: nothing can recover before the restart, and the agent may
+        // well recover before the restarted server's "listening" line has even been read here.
         let mark = agent.stderr.lines.count
+        server = try await TestServer(database: database)
+        front.forward(to: server.port)
         try await agent.stderr.waitForLine(containing: "polling works again", from: mark, timeout: .seconds(90))
         let second = try await backend.startPush(user: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved", from: mark, timeout: .seconds(90))

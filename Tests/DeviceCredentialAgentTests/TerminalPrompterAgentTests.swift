@@ -22,15 +22,19 @@ struct TerminalPrompterAgentTests {
             self.follower = follower
         }
 
-        static func start(home: TestHome, arguments: [String]) async throws -> Pane {
+        /// Starts the agent with `arguments` in a new pane; `extra` adds to (or replaces) its environment.
+        static func start(home: TestHome, arguments: [String], environment extra: [String: String] = [:])
+            async throws -> Pane
+        {
             let socket = home.root + "/tmux.sock"
             let log = home.root + "/agent.log"
             FileManager.default.createFile(atPath: log, contents: nil)
-            let environment = home.environment()
-            let assignments = [
+            let environment = home.environment(extra: extra)
+            let names = [
                 "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME",
             ]
-            .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
+            let assignments = (names + extra.keys.filter { !names.contains($0) }.sorted())
+                .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
             let command =
                 "env " + assignments.joined(separator: " ") + " "
                 + ([try TestServices.binary("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
@@ -44,6 +48,17 @@ struct TerminalPrompterAgentTests {
 
         func type(_ keys: String...) async throws {
             try await runCommand("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", "0"] + keys, capture: false)
+        }
+
+        /// Everything the pane shows from now on, as written to the terminal (escape sequences and all),
+        /// for waiting until a full-screen program (pinentry-curses) has drawn something.
+        func followOutput() async throws -> RunningProcess {
+            let path = socket + ".output"
+            FileManager.default.createFile(atPath: path, contents: nil)
+            try await runCommand(
+                "/usr/bin/tmux", ["-S", socket, "pipe-pane", "-t", "0", "-o", "cat >> " + Self.quote(path)],
+                capture: false)
+            return try RunningProcess("/usr/bin/tail", ["-c", "+1", "-F", path], stopSignal: SIGKILL)
         }
 
         func screen() async throws -> String {

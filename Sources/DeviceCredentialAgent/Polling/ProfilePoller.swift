@@ -8,6 +8,7 @@ struct ProfilePoller: Sendable {
     var profile: DeviceProfile
     var client: DeviceCredentialClient
     var prompter: any ChallengePrompter
+    var pinPrompter: (any PINPrompter)?
     var clock: any AgentClock
     var schedule: PollSchedule
     var logger: Logger
@@ -141,8 +142,8 @@ struct ProfilePoller: Sendable {
         }
     }
 
-    /// Shows one challenge and sends the answer; the prompt is taken away when `withdrawal` fires or
-    /// the challenge expires.
+    /// Shows one challenge and sends the answer; the prompt (and a PIN prompt after it) is taken away
+    /// when `withdrawal` fires or the challenge expires.
     private func ask(_ request: PromptRequest, withdrawal: Withdrawal) async {
         let challengeId = request.challenge.challengeId
         var logger = self.logger
@@ -154,61 +155,78 @@ struct ProfilePoller: Sendable {
                 "ipAddress": "\(request.challenge.ipAddress ?? "-")",
             ])
         let prompter = self.prompter
-        let timeLeft = request.timeLeft
         let promptLogger = logger
-        let decision: PromptDecision? = await withTaskGroup(of: PromptDecision?.self) { race in
-            race.addTask {
-                do {
-                    return try await prompter.prompt(request)
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    promptLogger.error("prompt failed", metadata: ["error": "\(error)"])
-                    return .unanswered
-                }
-            }
-            race.addTask {
-                await withdrawal.wait()
+        let race = PromptRace(withdrawal: withdrawal, deadline: request.timeLeft.map { .now + $0 })
+        let decision = await race.run { () -> PromptDecision? in
+            do {
+                return try await prompter.prompt(request)
+            } catch is CancellationError {
                 return nil
+            } catch {
+                promptLogger.error("prompt failed", metadata: ["error": "\(error)"])
+                return .unanswered
             }
-            if let timeLeft {
-                race.addTask {
-                    try? await Task.sleep(for: timeLeft)
-                    return nil
-                }
-            }
-            let first = await race.next() ?? nil
-            race.cancelAll()
-            return first
         }
         guard !Task.isCancelled else { return }
+        let answer: (approved: Bool, code: String?)
         switch decision {
         case nil:
             logger.info("challenge withdrawn: answered elsewhere or expired")
+            return
         case .unanswered:
             logger.info("challenge left unanswered")
+            return
         case .approve(let code) where request.needsVerificationCode && (code ?? "").isEmpty:
             logger.warning("approval without the number-matching code refused; challenge left unanswered")
+            return
         case .approve(let code):
-            await answer(challengeId, approved: true, code: request.needsVerificationCode ? code : nil, logger: logger)
+            answer = (true, request.needsVerificationCode ? code : nil)
         case .deny:
-            await answer(challengeId, approved: false, code: nil, logger: logger)
+            answer = (false, nil)
         }
+        let needsPIN: Bool
+        do {
+            needsPIN = try client.localKeyRequiresPIN()
+        } catch {
+            logger.error("could not send the answer", metadata: ["error": "\(error)"])
+            return
+        }
+        guard needsPIN else {
+            _ = await send(challengeId, approved: answer.approved, code: answer.code, pin: nil, logger: logger)
+            return
+        }
+        await answerWithPIN(request, approved: answer.approved, code: answer.code, race: race, logger: logger)
     }
 
-    private func answer(_ challengeId: String, approved: Bool, code: String?, logger: Logger) async {
+    /// How sending an answer went.
+    enum Sent {
+        case done
+        case wrongPIN
+        case lockedOut
+    }
+
+    /// Signs and sends the answer, with `pin` for the key when given.
+    func send(_ challengeId: String, approved: Bool, code: String?, pin: String?, logger: Logger) async -> Sent {
         let client = self.client
         do {
             let verified = try await stopWaitingOnCancel {
-                try await client.updateChallenge(challengeId: challengeId, approved: approved, verificationCode: code)
+                try await ScopedPIN.$pin.withValue(pin) {
+                    try await client.updateChallenge(
+                        challengeId: challengeId, approved: approved, verificationCode: code)
+                }
             }
             logger.notice(
                 approved ? "challenge approved" : "challenge denied", metadata: ["isVerified": "\(verified)"])
+        } catch let error as DeviceCredentialError where error.code == .tpmAuthFailed {
+            return .wrongPIN
+        } catch let error as DeviceCredentialError where error.code == .tpmLockout {
+            return .lockedOut
         } catch is CancellationError {
-            return
+            return .done
         } catch {
             logger.error("could not send the answer", metadata: ["error": "\(error)"])
         }
+        return .done
     }
 }
 

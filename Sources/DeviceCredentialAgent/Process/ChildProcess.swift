@@ -12,7 +12,7 @@ import Synchronization
 /// own process group so cancelling the calling task can end it and everything it started.
 ///
 /// The blocking reads and `waitpid` run on a Dispatch worker, off the cooperative thread pool.
-struct ChildProcess {
+struct ChildProcess: Sendable {
     /// How a finished process ended.
     struct Result: Sendable, Equatable {
         /// The exit status, or nil when a signal ended it.
@@ -25,6 +25,12 @@ struct ChildProcess {
     var arguments: [String]
     var input: [UInt8] = []
     var outputLimit = 64 * 1024
+    /// Variables added to (or replacing those of) the agent's environment.
+    var environment: [String: String] = [:]
+    /// Start it in a session of its own, without a controlling terminal: a program that opens the
+    /// agent's terminal by name (pinentry-curses) can then use it without being stopped by job control
+    /// (SIGTTIN/SIGTTOU), since that terminal is not its controlling one.
+    var newSession = false
 
     /// Starts the process and waits for it. On task cancellation the process group gets SIGTERM.
     func run() async throws -> Result {
@@ -43,7 +49,7 @@ struct ChildProcess {
         }
     }
 
-    private func spawn() throws -> Started {
+    func spawn() throws -> Started {
         var stdinPipe: [Int32] = [-1, -1]
         var stdoutPipe: [Int32] = [-1, -1]
         guard closeOnExecPipe(&stdinPipe) else { throw Self.failure("cannot create a pipe") }
@@ -69,13 +75,15 @@ struct ChildProcess {
         sigemptyset(&noMask)
         posix_spawnattr_setsigmask(&attributes, &noMask)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let grouping = newSession ? Self.spawnSetSID : Int32(POSIX_SPAWN_SETPGROUP)
+        posix_spawnattr_setflags(&attributes, Int16(grouping | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
+        let envp = mergedEnvironment().map { strdup($0) } + [nil]
+        defer { for variable in envp { free(variable) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(stdinPipe[0])
         close(stdoutPipe[1])
         guard status == 0 else {
@@ -86,12 +94,28 @@ struct ChildProcess {
         return Started(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0])
     }
 
+    /// glibc's POSIX_SPAWN_SETSID (2.26+), which its header shows to GNU sources only.
+    private static let spawnSetSID: Int32 = 0x80
+
+    /// The agent's environment as `NAME=value` strings, with ``environment`` applied.
+    private func mergedEnvironment() -> [String] {
+        var variables: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let variable = String(cString: entry)
+            let name = variable.prefix { $0 != "=" }
+            if environment[String(name)] == nil { variables.append(variable) }
+            index += 1
+        }
+        return variables + environment.map { $0.key + "=" + $0.value }
+    }
+
     private static func failure(_ message: String) -> DeviceCredentialError {
         DeviceCredentialError(code: .promptFailed, message: message)
     }
 
     /// A running child and our ends of its pipes.
-    private struct Started: Sendable {
+    struct Started: Sendable {
         var pid: pid_t
         var stdinFD: Int32
         var stdoutFD: Int32

@@ -111,7 +111,9 @@ final class TestServer: @unchecked Sendable {
         var arguments = ["--port", "\(port)", "--log-level", "warning"]
         if let database { arguments += ["--database", database] }
         if let config { arguments += ["--config", config] }
-        process = try RunningProcess(try TestServices.serverBinary(), arguments)
+        // SIGKILL stops it: children of test threads inherit a blocked SIGTERM. Its SQLite database
+        // survives that as it survives any crash.
+        process = try RunningProcess(try TestServices.serverBinary(), arguments, stopSignal: SIGKILL)
         let line = try await process.stdout.waitForLine(containing: "listening on ")
         guard let url = line.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespaces),
             let portText = url.split(separator: ":").last?.split(separator: "/").first, let port = Int(portText)
@@ -127,7 +129,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     func stop() async throws {
-        process.signal(SIGTERM)
+        process.signal(SIGKILL)
         _ = try await process.waitForExit()
     }
 }

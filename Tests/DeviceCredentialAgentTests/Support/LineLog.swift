@@ -9,9 +9,17 @@ final class LineLog: Sendable {
         var predicate: @Sendable (String) -> Bool
         var continuation: CheckedContinuation<String?, Never>
     }
+    private struct TextWaiter {
+        var id: Int
+        var text: Data
+        var continuation: CheckedContinuation<Bool, Never>
+    }
     private struct State {
         var lines: [String] = []
         var partial = Data()
+        /// Everything written, for output that is not made of lines (a curses screen).
+        var all = Data()
+        var textWaiters: [TextWaiter] = []
         var waiters: [Waiter] = []
         var nextID = 0
         var closed = false
@@ -23,6 +31,19 @@ final class LineLog: Sendable {
     func count(where predicate: (String) -> Bool) -> Int { lines.filter(predicate).count }
 
     func append(_ data: Data) {
+        let found = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            let searchFrom = max(0, state.all.count - state.textWaiters.map(\.text.count).reduce(0, max))
+            state.all.append(data)
+            let tail = state.all[(state.all.startIndex + searchFrom)...]
+            var found: [CheckedContinuation<Bool, Never>] = []
+            state.textWaiters.removeAll { waiter in
+                guard tail.range(of: waiter.text) != nil else { return false }
+                found.append(waiter.continuation)
+                return true
+            }
+            return found
+        }
+        for continuation in found { continuation.resume(returning: true) }
         let ready = state.withLock { state -> [(CheckedContinuation<String?, Never>, String)] in
             state.partial.append(data)
             var ready: [(CheckedContinuation<String?, Never>, String)] = []
@@ -43,13 +64,57 @@ final class LineLog: Sendable {
 
     /// Ends every wait still open (the process ended).
     func close() {
-        let waiters = state.withLock { state in
+        let (waiters, textWaiters) = state.withLock { state in
             state.closed = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer {
+                state.waiters = []
+                state.textWaiters = []
+            }
+            return (state.waiters, state.textWaiters)
         }
         for waiter in waiters { waiter.continuation.resume(returning: nil) }
+        for waiter in textWaiters { waiter.continuation.resume(returning: false) }
     }
+
+    /// Waits until `text` was written, anywhere (also across lines, or with no newline after it), at or
+    /// after byte `from`. Throws after `timeout`.
+    func waitForText(_ text: String, from: Int = 0, timeout: Duration = .seconds(30)) async throws {
+        let needle = Data(text.utf8)
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        let found: Bool = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let ready = self.state.withLock { state -> Bool? in
+                        if state.all.dropFirst(from).range(of: needle) != nil { return true }
+                        if state.closed { return false }
+                        state.textWaiters.append(TextWaiter(id: id, text: needle, continuation: continuation))
+                        return nil
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            let stale = self.state.withLock { state in
+                let stale = state.textWaiters.filter { $0.id == id }
+                state.textWaiters.removeAll { $0.id == id }
+                return stale
+            }
+            for waiter in stale { waiter.continuation.resume(returning: false) }
+            group.cancelAll()
+            return first
+        }
+        guard found else { throw TestFailure("'\(text)' was not written within \(timeout)") }
+    }
+
+    /// How many bytes were written so far (a mark for ``waitForText(_:from:timeout:)``).
+    var byteCount: Int { state.withLock { $0.all.count } }
 
     /// Waits until the writer closed its end (all output read).
     func waitUntilClosed(timeout: Duration = .seconds(30)) async throws {

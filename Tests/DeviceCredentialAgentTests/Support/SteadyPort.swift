@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+
+/// A loopback port a test keeps for the whole test while the server behind it stops and starts: it
+/// forwards each connection to the current server, and while there is none closes it at once (the
+/// client sees a failed exchange, as with a stopped server). A server restarted on the same port
+/// could find that port taken by another test's server or client in between; this one never lets go.
+final class SteadyPort: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let target = Route()
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
+        }
+        guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
+            throw TestFailure("cannot listen on loopback")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        self.listener = listener
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let target = self.target
+        Thread.detachNewThread { Self.acceptLoop(listener, target: target) }
+    }
+
+    /// `url` (a server's API URL) with this port instead of the server's.
+    func url(for url: String, serverPort: Int) -> String {
+        url.replacingOccurrences(of: ":\(serverPort)/", with: ":\(port)/")
+    }
+
+    /// Forwards new connections to the server on `port`; nil: there is no server.
+    func forward(to port: Int?) {
+        target.port.withLock { $0 = port }
+    }
+
+    deinit {
+        // Wakes the accept thread, which closes the listener: closed here, its descriptor number could
+        // be reused by another test before that thread's next accept.
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+
+    private static func acceptLoop(_ listener: Int32, target: Route) {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                close(listener)
+                return
+            }
+            guard let port = target.port.withLock({ $0 }), let server = connectLoopback(port) else {
+                close(client)
+                continue
+            }
+            let open = OpenDirections()
+            for (from, to) in [(client, server), (server, client)] {
+                Thread.detachNewThread {
+                    pump(from, to)
+                    // The second direction to finish closes both sockets.
+                    if open.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                        close(client)
+                        close(server)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func pump(_ from: Int32, _ to: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = read(from, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            var offset = 0
+            while offset < count {
+                let written = buffer[offset..<count].withUnsafeBytes { write(to, $0.baseAddress, $0.count) }
+                guard written > 0 else {
+                    shutdown(from, Int32(SHUT_RDWR))
+                    shutdown(to, Int32(SHUT_RDWR))
+                    return
+                }
+                offset += written
+            }
+        }
+        shutdown(to, Int32(SHUT_WR))
+        shutdown(from, Int32(SHUT_RD))
+    }
+
+    private static func connectLoopback(_ port: Int) -> Int32? {
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard server >= 0, connected == 0 else {
+            if server >= 0 { close(server) }
+            return nil
+        }
+        return server
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return address
+    }
+}
+
+/// Where connections go: the current server's port, or nil while there is none.
+private final class Route: Sendable {
+    let port = Mutex<Int?>(nil)
+}
+
+/// How many directions of a forwarded connection still run.
+private final class OpenDirections: Sendable {
+    let count = Atomic(2)
+}
