@@ -64,48 +64,104 @@ public struct DeviceCredentialAgent: Service {
         logger.info("agent stopped")
     }
 
+    /// Polls every wanted profile, following the profile list while running: a profile enrolled
+    /// meanwhile is polled at once, a removed one is no longer polled, and a changed one (enrolled again,
+    /// e.g. after a revocation) restarts its poller.
     private func pollAll() async throws {
-        let profiles = try await waitForProfiles()
-        try await withThrowingDiscardingTaskGroup { group in
-            for profile in profiles {
-                var profileLogger = logger
-                profileLogger[metadataKey: "profile"] = "\(profile.name)"
-                let client: DeviceCredentialClient
+        let watcher: ProfileListWatcher
+        do {
+            watcher = try ProfileListWatcher(profileStore)
+        } catch {
+            // Without inotify the agent still works: it follows the list on its own timer.
+            logger.warning(
+                "cannot watch the profile list; re-reading it every interval", metadata: ["error": "\(error)"])
+            return try await pollAll(changes: timedChanges())
+        }
+        defer { watcher.stop() }
+        try await pollAll(changes: watcher.changes)
+    }
+
+    private func pollAll(changes: AsyncStream<Void>) async throws {
+        await withDiscardingTaskGroup { group in
+            var running: [String: (profile: DeviceProfile, stop: Withdrawal, ended: Withdrawal)] = [:]
+            var reportedEmpty = false
+            for await _ in changes {
+                let wanted: [DeviceProfile]
                 do {
-                    client = try makeClient(profile, transport, profileLogger)
+                    wanted = try wantedProfiles()
                 } catch {
-                    profileLogger.error("profile cannot be polled", metadata: ["error": "\(error)"])
+                    // A list being written by hand may be broken for a moment: keep polling what runs.
+                    logger.error("cannot read the profile list", metadata: ["error": "\(error)"])
                     continue
                 }
-                let poller = ProfilePoller(
-                    profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
-                    schedule: configuration.schedule, logger: profileLogger)
-                profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
-                group.addTask { _ = await poller.run() }
+                let byName = Dictionary(wanted.map { ($0.name, $0) }) { first, _ in first }
+                for (name, poller) in running where byName[name] != poller.profile || poller.ended.hasFired {
+                    // A poller that ended (revoked, no key) gets another chance when the list changes:
+                    // the profile may have been enrolled again.
+                    poller.stop.fire()
+                    running[name] = nil
+                }
+                for profile in wanted where running[profile.name] == nil {
+                    guard let poller = makePoller(profile) else { continue }
+                    let (stop, ended) = (Withdrawal(), Withdrawal())
+                    running[profile.name] = (profile, stop, ended)
+                    // Stopped by `stop` when the profile goes, by the group's cancellation on shutdown.
+                    let logger = self.logger
+                    group.addTask {
+                        _ = await PromptRace(withdrawal: stop, deadline: nil).run { await poller.run() }
+                        ended.fire()
+                        if stop.hasFired {
+                            // Logged once the poller is gone: nothing of it comes after this line.
+                            logger.info(
+                                "profile removed or changed; stopped polling it",
+                                metadata: ["profile": "\(profile.name)"])
+                        }
+                    }
+                }
+                if running.isEmpty && !reportedEmpty {
+                    logger.notice(
+                        "no enrolled profile yet; waiting for one", metadata: ["profiles": "\(profileStore.path)"])
+                }
+                reportedEmpty = running.isEmpty
             }
-        }
-        // Every profile stopped (revoked or not enrolled): stay up quietly until asked to stop, so
-        // `Restart=on-failure` does not loop; the logs said why.
-        if !Task.isCancelled {
-            logger.warning("no profile left to poll; idle until stopped")
-            while true { _ = try await clock.waitBeforeNextPoll(.seconds(3600)) }
+            group.cancelAll()
         }
     }
 
-    /// The profiles to poll; with none enrolled yet, re-reads the list each interval until one appears.
-    private func waitForProfiles() async throws -> [DeviceProfile] {
-        var reported = false
-        while true {
-            let all = try profileStore.profiles()
-            let wanted = configuration.profileNames
-            let profiles = wanted.isEmpty ? all : all.filter { wanted.contains($0.name) }
-            if !profiles.isEmpty { return profiles }
-            if !reported {
-                logger.notice(
-                    "no enrolled profile yet; waiting for one", metadata: ["profiles": "\(profileStore.path)"])
-                reported = true
+    private func wantedProfiles() throws -> [DeviceProfile] {
+        let all = try profileStore.profiles()
+        let wanted = configuration.profileNames
+        return wanted.isEmpty ? all : all.filter { wanted.contains($0.name) }
+    }
+
+    /// The poller for `profile`, or nil (logged) when its client cannot be made.
+    private func makePoller(_ profile: DeviceProfile) -> ProfilePoller? {
+        var profileLogger = logger
+        profileLogger[metadataKey: "profile"] = "\(profile.name)"
+        let client: DeviceCredentialClient
+        do {
+            client = try makeClient(profile, transport, profileLogger)
+        } catch {
+            profileLogger.error("profile cannot be polled", metadata: ["error": "\(error)"])
+            return nil
+        }
+        profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
+        return ProfilePoller(
+            profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
+            schedule: configuration.schedule, logger: profileLogger)
+    }
+
+    /// Without inotify: a change notice every interval.
+    private func timedChanges() -> AsyncStream<Void> {
+        let clock = self.clock
+        let interval = configuration.schedule.interval
+        return AsyncStream { continuation in
+            let task = Task {
+                continuation.yield()
+                while (try? await clock.waitBeforeNextPoll(interval)) != nil { continuation.yield() }
+                continuation.finish()
             }
-            _ = try await clock.waitBeforeNextPoll(configuration.schedule.interval)
+            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }

@@ -30,6 +30,12 @@ public struct ProfileStore: Sendable {
         var profiles: [DeviceProfile] = []
     }
 
+    /// Creates the store's directory (mode 0700, with its parents) when it is missing, so that it can be
+    /// watched for changes before the first profile is saved.
+    public func createDirectory() throws {
+        try FileSystem.createPrivateDirectory(directory)
+    }
+
     /// Every profile, sorted by name.
     public func profiles() throws -> [DeviceProfile] {
         try read().profiles.sorted { $0.name < $1.name }

@@ -134,11 +134,11 @@ struct ProfilePoller: Sendable {
         case .revoked:
             logger.error(
                 "credential revoked on the server; no longer polling this profile",
-                metadata: ["hint": "enroll again with devicecred enroll, then restart the agent"])
+                metadata: ["hint": "enroll again with devicecred enroll; the agent then polls it again by itself"])
         case .notEnrolled:
             logger.error(
                 "profile has no key on this machine; no longer polling it",
-                metadata: ["hint": "enroll with devicecred enroll, then restart the agent"])
+                metadata: ["hint": "enroll with devicecred enroll; the agent then polls it by itself"])
         }
     }
 

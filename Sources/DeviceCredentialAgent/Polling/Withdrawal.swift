@@ -1,13 +1,16 @@
 import Synchronization
 
 /// A one-shot signal: the poller fires it when a shown challenge is no longer pending, and the prompt
-/// waiting on it is taken away.
+/// waiting on it is taken away; the agent uses it to stop a profile's poller and to learn it ended.
 final class Withdrawal: Sendable {
     private struct State {
         var fired = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
+
+    /// Whether ``fire()`` was called.
+    var hasFired: Bool { state.withLock { $0.fired } }
 
     /// Fires the signal; later and current waits return.
     func fire() {

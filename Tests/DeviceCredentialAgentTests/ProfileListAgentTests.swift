@@ -1,0 +1,71 @@
+import DeviceCredential
+import Foundation
+import Testing
+
+/// The agent follows the profile list while it runs: enrolling, removing and re-enrolling need no restart.
+@Suite("devicecred-agent follows the profile list")
+struct ProfileListAgentTests {
+    let backend: Backend
+    let home: TestHome
+
+    init() throws {
+        backend = try TestServices.backend()
+        home = try TestHome()
+    }
+
+    private func approvingAgent() throws -> RunningProcess {
+        try RunningProcess.agent(
+            ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
+            home: home)
+    }
+
+    @Test("a profile enrolled while the agent runs is polled, and its challenge answered")
+    func enrolledWhileRunning() async throws {
+        let agent = try approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "no enrolled profile yet; waiting for one")
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        try await agent.stderr.waitForLine(containing: "polling profile")
+        let push = try await backend.startPush(user: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.verify(push).isVerified)
+    }
+
+    @Test("a removed profile is no longer polled; the others go on")
+    func removedWhileRunning() async throws {
+        let removed = try await TestDevice.enroll(in: home, backend: backend)
+        let kept = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "profile=\(removed.profile.name)")
+        try home.profileStore.remove(named: removed.profile.name)
+        let stopped = try await agent.stderr.waitForLine(containing: "stopped polling it")
+        #expect(stopped.contains(removed.profile.name))
+        let after = agent.stderr.lines.count
+
+        // The kept profile is polled three more times; the removed one never again.
+        var mark = after
+        for _ in 0..<3 {
+            try await agent.stderr.waitForLine(containing: "profile=\(kept.profile.name)", from: mark)
+            mark = agent.stderr.lines.count
+        }
+        #expect(agent.stderr.lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(removed.profile.name)") })
+    }
+
+    @Test("a profile revoked on the server and enrolled again is polled again")
+    func reenrolledAfterRevocation() async throws {
+        let first = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "polling profile")
+        try await backend.deleteAuthenticators(user: first.userID)
+        try await agent.stderr.waitForLine(containing: "credential revoked on the server")
+        let mark = agent.stderr.lines.count
+
+        let again = try await TestDevice.enroll(in: home, backend: backend, name: first.profile.name)
+        try await agent.stderr.waitForLine(containing: "polling profile", from: mark)
+        let push = try await backend.startPush(user: again.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved", from: mark)
+        #expect(try await backend.verify(push).isVerified)
+    }
+}
