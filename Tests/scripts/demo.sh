@@ -117,6 +117,8 @@ sign_in() {
     answer=$(track signIn '{"ipAddress":"203.0.113.7","userAgent":"Firefox/133.0 (Windows)"}')
     expect state "$(field .state "$answer")" CHALLENGE_REQUIRED
     token=$(field .token "$answer")
+    url=$(field .url "$answer")
+    show "a browser could also open the hosted sign-in page: ${url%%\?*}?token=... (token not shown)"
 
     step "browser: start the push challenge with the token"
     answer=$(browser "$token" -d '{"action":"signIn"}' "$api/client/challenge/push")
