@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 
 /// Runs a short command to completion and returns its stdout (throws on a non-zero exit, with its stderr).
@@ -74,62 +75,4 @@ func runBlocking(_ executable: String, _ arguments: [String]) -> Int32 {
     let spawned = posix_spawn(&pid, executable, nil, nil, argv, environ)
     guard spawned == 0 else { return -spawned }
     return reap(pid)
-}
-
-/// Locks and unlocks a test's own login keyring, as a person would (gnome-keyring's prompt-free unlock).
-/// These wait for the command's exit, not for its output to close: a process another test starts at the
-/// same moment can inherit a pipe's write end and keep it open.
-enum KeyringControl {
-    static let loginCollection = "/org/freedesktop/secrets/collection/login"
-
-    static func lock(_ keyring: PrivateKeyring) throws {
-        try run(
-            keyring, "/usr/bin/gdbus", "call", "--session", "--dest", "org.freedesktop.secrets", "--object-path",
-            "/org/freedesktop/secrets", "--method", "org.freedesktop.Secret.Service.Lock", "['\(loginCollection)']")
-    }
-
-    static func unlock(_ keyring: PrivateKeyring) throws {
-        let script = TestServices.fixtures.appendingPathComponent("keyring-unlock.py").path
-        try run(keyring, "/usr/bin/python3", script, keyring.password)
-    }
-
-    /// Runs a command on the keyring's bus to its end; throws unless it exits 0.
-    static func run(_ keyring: PrivateKeyring, _ arguments: String...) throws {
-        let status = runBlocking("/usr/bin/env", ["DBUS_SESSION_BUS_ADDRESS=\(keyring.address)"] + arguments)
-        guard status == 0 else { throw TestFailure("\(arguments.joined(separator: " ")) failed (\(status))") }
-    }
-}
-
-/// A devicecred-server of the test's own (snapshot binary), for tests that stop it, keep its state in a
-/// file, or configure actions.
-final class TestServer: @unchecked Sendable {
-    let process: RunningProcess
-    let apiURL: String
-    let port: Int
-
-    init(port: Int = 0, database: String? = nil, config: String? = nil) async throws {
-        var arguments = ["--port", "\(port)", "--log-level", "warning"]
-        if let database { arguments += ["--database", database] }
-        if let config { arguments += ["--config", config] }
-        // SIGKILL stops it: children of test threads inherit a blocked SIGTERM. Its SQLite database
-        // survives that as it survives any crash.
-        process = try RunningProcess(try TestServices.serverBinary(), arguments, stopSignal: SIGKILL)
-        let line = try await process.stdout.waitForLine(containing: "listening on ")
-        guard let url = line.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespaces),
-            let portText = url.split(separator: ":").last?.split(separator: "/").first, let port = Int(portText)
-        else { throw TestFailure("cannot read the server URL from: \(line)") }
-        apiURL = url
-        self.port = port
-    }
-
-    func backend() throws -> Backend {
-        Backend(
-            apiURL: apiURL, tenantID: "11111111-2222-4333-8444-555555555555",
-            secretKey: "dev_secret_devicecred_local_only")
-    }
-
-    func stop() async throws {
-        process.signal(SIGKILL)
-        _ = try await process.waitForExit()
-    }
 }
