@@ -83,9 +83,10 @@ public struct ServerAPI: Sendable {
     public func poll(token: String, challengeID: String) async throws -> Verdict {
         let answer = try await object(
             "POST", "/client/verify/push", body: ["challengeId": challengeID], authorization: "Bearer " + token)
-        return Verdict(
-            isVerified: answer["isVerified"] as? Bool ?? false, isConsumed: answer["isConsumed"] as? Bool ?? false,
-            accessToken: answer["accessToken"] as? String)
+        guard let isVerified = answer["isVerified"] as? Bool, let isConsumed = answer["isConsumed"] as? Bool else {
+            throw TestSupportError("the poll answered no isVerified or isConsumed: \(answer)")
+        }
+        return Verdict(isVerified: isVerified, isConsumed: isConsumed, accessToken: answer["accessToken"] as? String)
     }
 
     /// Browser: polls `push`.
