@@ -135,9 +135,7 @@ public final class ChildProcess: @unchecked Sendable {
             }
         }
         guard !timedOut.isSet else { throw TestSupportError("\(executable) did not end within \(timeout)") }
-        let wait = exit.status.withLock { $0 } ?? 0
-        let signal = wait & 0x7f
-        return signal == 0 ? (wait >> 8) & 0xff : 128 + signal
+        return Self.exitStatus(exit.status.withLock { $0 } ?? 0)
     }
 
     /// Reads its standard output (a `.pipe`) until a line containing `text`, and returns that line. Throws
@@ -195,20 +193,34 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Runs a short command to its end (bounded by `timeout`) and returns its status and what it printed on
-    /// standard output and error.
+    /// Runs a short command to its end (bounded by `timeout`) and returns its status and what it printed.
+    /// Its output goes to files, not pipes: a daemon it leaves behind (a tmux server) cannot hold them open.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         timeout: Duration = .seconds(30)
-    ) async throws -> (status: Int32, output: String) {
+    ) async throws -> (status: Int32, output: String, errors: String) {
         let directory = try makePrivateDirectory("dc-run")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let file = directory + "/output"
         let child = try ChildProcess(
-            executable, arguments, environment: environment, standardOutput: .file(file), standardError: .standardOutput
-        )
+            executable, arguments, environment: environment, standardOutput: .file(directory + "/output"),
+            standardError: .file(directory + "/errors"))
         let status = try await child.waitForExit(timeout: timeout)
-        return (status, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+        let read = { (name: String) in (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
+        return (status, read("output"), read("errors"))
+    }
+
+    /// Blocking: waits for it to end and returns its exit status (for cleanup in a deinit, with a command
+    /// that ends by itself).
+    @discardableResult
+    public func waitUntilExit() -> Int32 {
+        reaped.wait()
+        return Self.exitStatus(exit.status.withLock { $0 } ?? 0)
+    }
+
+    /// The exit status in a wait status, or 128 + the signal that ended the process.
+    private static func exitStatus(_ wait: Int32) -> Int32 {
+        let signal = wait & 0x7f
+        return signal == 0 ? (wait >> 8) & 0xff : 128 + signal
     }
 }
 

@@ -85,7 +85,7 @@ public final class PrivateSessionBus: @unchecked Sendable {
         guard waited.status == 0 else {
             keyring.stop()
             let log = (try? String(contentsOfFile: directory + "/keyring.log", encoding: .utf8)) ?? ""
-            throw TestSupportError("gnome-keyring-daemon did not come up: \(waited.output) \(log)")
+            throw TestSupportError("gnome-keyring-daemon did not come up: \(waited.errors) \(log)")
         }
         return keyring
     }

@@ -47,6 +47,6 @@ public final class PrivateTPM: @unchecked Sendable {
         let result = try await ChildProcess.run(
             "/usr/bin/tpm2_dictionarylockout", ["--setup-parameters", "--max-tries=\(tries)"],
             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
-        guard result.status == 0 else { throw TestSupportError("tpm2_dictionarylockout failed: \(result.output)") }
+        guard result.status == 0 else { throw TestSupportError("tpm2_dictionarylockout failed: \(result.errors)") }
     }
 }
