@@ -151,6 +151,16 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // What the test targets share: services of a test's own (a D-Bus session with gnome-keyring, swtpm,
+        // devicecred-server) and the backend's and browser's HTTP calls. A regular target, so it builds
+        // without the tests and throws errors instead of using the Testing module.
+        .target(
+            name: "DeviceCredentialTestSupport",
+            dependencies: ["DeviceCredential", "CDeviceCredentialGio"],
+            path: "Tests/DeviceCredentialTestSupport",
+            swiftSettings: strictSwift6
+        ),
+
         .testTarget(
             name: "DeviceCredentialServerTests",
             dependencies: [
@@ -167,15 +177,14 @@ let package = Package(
             name: "DeviceCredentialTests",
             dependencies: [
                 "DeviceCredential",
-                // Only for GnomeKeyringControl_gio.swift, which locks and unlocks the test keyring over D-Bus.
-                "CDeviceCredentialSecret",
+                "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
         ),
         .testTarget(
             name: "DeviceCredentialCLITests",
-            dependencies: ["DeviceCredentialCLI", "DeviceCredential"],
+            dependencies: ["DeviceCredentialCLI", "DeviceCredential", "DeviceCredentialTestSupport"],
             swiftSettings: strictSwift6
         ),
         .testTarget(
@@ -183,6 +192,7 @@ let package = Package(
             dependencies: [
                 "DeviceCredentialAgent",
                 "DeviceCredential",
+                "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,15 +1,16 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
 /// The agent binary with the command prompter, against the real server.
 @Suite("devicecred-agent --prompt command")
 struct CommandPrompterAgentTests {
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
     }
 
@@ -23,15 +24,15 @@ struct CommandPrompterAgentTests {
     func approves() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 0")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
 
         // The command got the challenge and its context as JSON on stdin.
         let json =
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: home.runtime + "/challenge.json"))) as? [String: Any]
-        #expect(json?["challengeId"] as? String == push.challengeId)
+        #expect(json?["challengeId"] as? String == push.challengeID)
         #expect(json?["actionCode"] as? String == "signIn")
         #expect(json?["profile"] as? String == device.profile.name)
         #expect((json?["secondsLeft"] as? Int ?? 0) > 0)
@@ -42,16 +43,16 @@ struct CommandPrompterAgentTests {
     func denies() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent("exit 1")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
     }
 
     @Test("any other exit leaves the challenge pending, and it is not shown again")
     func leavesUnanswered() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent("echo shown >> \"$XDG_RUNTIME_DIR/shown\"; exit 3")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         // Several more polls see the same pending challenge...
         let mark = agent.stderr.lines.count
@@ -62,7 +63,7 @@ struct CommandPrompterAgentTests {
         // ...but the command ran once.
         let shown = try String(contentsOfFile: home.runtime + "/shown", encoding: .utf8)
         #expect(shown == "shown\n")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 
     @Test("SIGTERM while waiting exits 0 and logs the stop")
@@ -95,7 +96,7 @@ struct CommandPrompterAgentTests {
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "trace"],
             home: home)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         agent.signal(SIGTERM)
         _ = try await agent.waitForExit()
@@ -116,48 +117,48 @@ struct NumberMatchingAgentTests {
     @Test("the code on the command's first stdout line approves")
     func rightCode() async throws {
         let home = try TestHome()
-        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
-        let backend = try server.backend()
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
+        let backend = server.api
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let code = try #require(push.verificationCode)
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "echo \(code)", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
-        try await server.stop()
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
+        server.stop()
     }
 
     @Test("an approval without a code is never sent")
     func noCode() async throws {
         let home = try TestHome()
-        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
-        let backend = try server.backend()
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
+        let backend = server.api
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "approval without the number-matching code refused")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
-        try await server.stop()
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+        server.stop()
     }
 
     @Test("a wrong code fails the challenge (the server compares)")
     func wrongCode() async throws {
         let home = try TestHome()
-        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
-        let backend = try server.backend()
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
+        let backend = server.api
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let wrong = push.verificationCode == "00" ? "01" : "00"
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "echo \(wrong)", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "isVerified=false")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
-        try await server.stop()
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+        server.stop()
     }
 }
 

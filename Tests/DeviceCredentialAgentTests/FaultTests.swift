@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -23,41 +24,41 @@ struct FaultTests {
     func serverRestart() async throws {
         let database = home.root + "/server.sqlite"
         let front = try SteadyPort()
-        var server = try await TestServer(database: database)
+        var server = try await PrivateServer(database: database)
         front.forward(to: server.port)
-        var backend = try server.backend()
+        var backend = server.api
         backend.apiURL = front.url(for: server.apiURL, serverPort: server.port)
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try approvingAgent()
-        let first = try await backend.startPush(user: device.userID)
+        let first = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(first).isVerified)
+        #expect(try await backend.poll(first).isVerified)
 
         front.forward(to: nil)
-        try await server.stop()
+        server.stop()
         try await agent.stderr.waitForLine(containing: "poll failed; backing off")
         #expect(agent.process.isRunning)
 
         // Marked while the server is down: nothing can recover before the restart, and the agent may
         // well recover before the restarted server's "listening" line has even been read here.
         let mark = agent.stderr.lines.count
-        server = try await TestServer(database: database)
+        server = try await PrivateServer(database: database)
         front.forward(to: server.port)
         try await agent.stderr.waitForLine(containing: "polling works again", from: mark, timeout: .seconds(90))
-        let second = try await backend.startPush(user: device.userID)
+        let second = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved", from: mark, timeout: .seconds(90))
-        #expect(try await backend.verify(second).isVerified)
-        try await server.stop()
+        #expect(try await backend.poll(second).isVerified)
+        server.stop()
     }
 
     @Test("credential deleted on the server: reported once, polling of that profile stops, others go on")
     func credentialRevoked() async throws {
-        let backend = try TestServices.backend()
+        let backend = try TestServices.server()
         let revoked = try await TestDevice.enroll(in: home, backend: backend)
         let kept = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try approvingAgent()
         try await agent.stderr.waitForLine(containing: "profile=\(revoked.profile.name)")
-        try await backend.deleteAuthenticators(user: revoked.userID)
+        try await backend.deleteAuthenticators(userID: revoked.userID)
         try await agent.stderr.waitForLine(containing: "credential revoked on the server")
         let after = agent.stderr.lines.count
 
@@ -67,9 +68,9 @@ struct FaultTests {
             try await agent.stderr.waitForLine(containing: "profile=\(kept.profile.name)", from: mark)
             mark = agent.stderr.lines.count
         }
-        let push = try await backend.startPush(user: kept.userID)
+        let push = try await backend.pushChallenge(userID: kept.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved", from: after)
-        #expect(try await backend.verify(push).isVerified)
+        #expect(try await backend.poll(push).isVerified)
         agent.signal(SIGTERM)
         #expect(try await agent.waitForExit() == 0)
         let lines = agent.stderr.lines
@@ -81,46 +82,47 @@ struct FaultTests {
     /// The key gets there the way a user's does, through `devicecred enroll` on that session bus.
     @Test("keyring locked then unlocked: the agent waits, then answers")
     func keyringLocked() async throws {
-        let backend = try TestServices.backend()
-        let keyring = try await PrivateKeyring()
+        let backend = try TestServices.server()
+        let keyring = try await PrivateSessionBus(keyringPassword: "agent-private-keyring")
         let userID = "agent-user-" + UUID().uuidString.lowercased()
-        let (state, token) = try await backend.track(user: userID, action: "enroll")
+        let tracked = try await backend.track(userID: userID, action: "enroll")
+        let (state, token) = (tracked.state, tracked.token)
         #expect(state == "ALLOW")
         let tokenFile = home.root + "/token"
         FileManager.default.createFile(
             atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
         let enroll = try RunningProcess(
-            try TestServices.binary("devicecred"),
+            try TestBinaries.path("devicecred"),
             [
                 "enroll", "--token-file", tokenFile, "--api-url", backend.apiURL, "--tenant-id", backend.tenantID,
                 "--profile", "locked-keyring", "--device-name", "agent test",
             ],
             environment: home.environment(extra: keyring.environment))
         #expect(try await enroll.waitForExit() == 0, "\(enroll.stderr.lines)")
-        try KeyringControl.lock(keyring)
+        try keyring.lockKeyring()
 
         let agent = try RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home, environment: keyring.environment)
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
-        let push = try await backend.startPush(user: userID)
+        let push = try await backend.pushChallenge(userID: userID)
         // Still locked: polls keep failing on the keyring, nothing is answered, the agent keeps running.
         let stillLocked = agent.stderr.lines.count
         try await agent.stderr.waitForLine(containing: "outcome=keyring_locked", from: stillLocked)
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
         #expect(agent.process.isRunning)
 
-        try KeyringControl.unlock(keyring)
+        try keyring.unlockKeyring()
         try await agent.stderr.waitForLine(containing: "polling works again")
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push).isVerified)
+        #expect(try await backend.poll(push).isVerified)
         #expect(agent.stderr.lines.count { $0.contains("keyring locked; waiting") } == 1)
     }
 
     @Test("SIGTERM in the middle of a poll (a server that never answers): clean exit 0")
     func sigtermDuringPoll() async throws {
         let hanging = try HangingServer()
-        let backend = try TestServices.backend()
+        let backend = try TestServices.server()
         var device = try await TestDevice.enroll(in: home, backend: backend)
         // Point the enrolled profile at a server that accepts and never answers.
         device.profile.apiURL = "http://127.0.0.1:\(hanging.port)/v1"

@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -6,11 +7,11 @@ import Testing
 /// (a fixture that records the calls and clicks like a person), and the real devicecred-server.
 @Suite("devicecred-agent --prompt notification")
 struct NotificationPrompterAgentTests {
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
     }
 
@@ -41,7 +42,7 @@ struct NotificationPrompterAgentTests {
         let server = try RunningProcess(
             "/usr/bin/python3",
             [
-                TestServices.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer",
+                Fixtures.directory.appendingPathComponent("notification-server.py").path, "--log", log, "--answer",
                 answer,
             ],
             environment: environment, stopSignal: SIGKILL)
@@ -60,15 +61,15 @@ struct NotificationPrompterAgentTests {
         let desktop = try await desktop(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent(on: desktop)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
 
         let notify = try #require(try desktop.calls().first { $0["call"] as? String == "Notify" })
         #expect(notify["urgency"] as? Int == 2)
         #expect(notify["actions"] as? [String] == ["approve", "Approve", "deny", "Deny"])
         #expect(notify["summary"] as? String == "Approve signIn?")
-        #expect(notify["challengeId"] as? String == push.challengeId)
+        #expect(notify["challengeId"] as? String == push.challengeID)
         let body = notify["body"] as? String ?? ""
         #expect(body.contains("Action: signIn"))
         #expect(body.contains("IP address:"))
@@ -85,9 +86,9 @@ struct NotificationPrompterAgentTests {
         let desktop = try await desktop(answer: "deny")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent(on: desktop)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
     }
 
     @Test("answered elsewhere: the agent closes its notification (CloseNotification)")
@@ -95,10 +96,10 @@ struct NotificationPrompterAgentTests {
         let desktop = try await desktop(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try agent(on: desktop)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
         // Another device (here: the same key through the library) answers first.
-        try await device.client().updateChallenge(challengeId: push.challengeId, approved: true)
+        try await device.client().updateChallenge(challengeId: push.challengeID, approved: true)
         try await agent.stderr.waitForLine(containing: "challenge withdrawn")
         let calls = try desktop.calls()
         let shown = try #require(calls.first { $0["call"] as? String == "Notify" }?["id"] as? Int)
@@ -113,11 +114,11 @@ struct NotificationPrompterAgentTests {
         let agent = try RunningProcess.agent(
             ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
             environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address, "PATH": "/nonexistent"])
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         let notify = try #require(try desktop.calls().first { $0["call"] as? String == "Notify" })
         #expect(notify["actions"] as? [String] == ["deny", "Deny"])
         #expect((notify["body"] as? String ?? "").contains("zenity or kdialog"))
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 }

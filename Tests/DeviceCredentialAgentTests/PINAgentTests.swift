@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -7,12 +8,12 @@ import Testing
 @Suite("devicecred-agent TPM PIN (command)")
 struct PINCommandAgentTests {
     static let pin = "Pin-7391-secret"
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
     let tpm: PrivateTPM
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
         tpm = try PrivateTPM()
     }
@@ -44,22 +45,22 @@ struct PINCommandAgentTests {
     func approves() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: pinCommand(printing: [Self.pin]))
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         #expect(try recorded("prompts") == "TPM PIN to approve signIn (profile \(device.profile.name)):\n")
         let json =
             try JSONSerialization.jsonObject(with: Data(recorded("pin-input.json").utf8)) as? [String: Any]
-        #expect(json?["challengeId"] as? String == push.challengeId)
+        #expect(json?["challengeId"] as? String == push.challengeID)
     }
 
     @Test("denying asks for the PIN too (the denial is signed)")
     func denies() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(prompt: "exit 1", pinCommand: pinCommand(printing: [Self.pin]))
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         #expect(try recorded("prompts").hasPrefix("TPM PIN to deny signIn"))
     }
 
@@ -67,9 +68,9 @@ struct PINCommandAgentTests {
     func cancelled() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: "exit 1")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "no PIN given; challenge left unanswered")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
         #expect(!agent.stderr.lines.contains { $0.contains("could not send the answer") })
     }
 
@@ -78,9 +79,9 @@ struct PINCommandAgentTests {
         let wrong = "Wrong-2846-pin"
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: pinCommand(printing: [wrong, Self.pin]), level: "trace")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         let prompts = try recorded("prompts").split(separator: "\n")
         #expect(prompts.count == 2)
         #expect(prompts.last?.hasPrefix("Wrong PIN, try again (2 attempts left). TPM PIN to approve") == true)
@@ -100,10 +101,10 @@ struct PINCommandAgentTests {
         try await tpm.setMaximumTries(10)
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: pinCommand(printing: ["0000"]))
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "wrong PIN too many times; challenge left unanswered")
         #expect(try recorded("asked") == "3\n")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 
     @Test("a TPM in lockout: the error says so and how it recovers, and the PIN is not asked again")
@@ -112,12 +113,12 @@ struct PINCommandAgentTests {
         try await tpm.setMaximumTries(1)
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: pinCommand(printing: ["0000", Self.pin]))
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let line = try await agent.stderr.waitForLine(containing: "the TPM is locked out")
         #expect(line.contains("tpm2_dictionarylockout --clear-lockout"))
         #expect(line.contains("recovery interval"))
         #expect(try recorded("asked") == "2\n")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
         #expect(!agent.stderr.lines.contains { $0.contains("wrong PIN too many times") })
     }
 
@@ -125,19 +126,19 @@ struct PINCommandAgentTests {
     func noPINPrompter() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let agent = try agent(pinCommand: nil, environment: ["PATH": "/nonexistent"])
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(
             containing: "this profile's TPM key needs a PIN: install pinentry or pass --pin-command")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 
     @Test("a TPM key without a PIN never asks for one")
     func keyWithoutPIN() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: nil)
         let agent = try agent(pinCommand: pinCommand(printing: [Self.pin]))
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         #expect(try recorded("asked").isEmpty)
         #expect(!agent.stderr.lines.contains { $0.contains("PIN prompt shown") })
     }
@@ -147,11 +148,11 @@ struct PINCommandAgentTests {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         // Records its pid, then waits for input that never comes.
         let agent = try agent(pinCommand: "echo $$ > \"$XDG_RUNTIME_DIR/pin-pid\"; exec sleep 600")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "PIN prompt shown")
-        await tpm.answer(push.challengeId, device: device, keys: home.data + "/devicecred/keys", pin: Self.pin)
+        await tpm.answer(push.challengeID, device: device, keys: home.data + "/devicecred/keys", pin: Self.pin)
         try await agent.stderr.waitForLine(containing: "challenge withdrawn")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         #expect(!agent.stderr.lines.contains { $0.contains("challenge approved") })
         // The prompt's task ends only once the command it ended is reaped: its pid is gone.
         let pid = try #require(Int32(try recorded("pin-pid").trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -8,12 +9,12 @@ import Testing
 struct PINTerminalAgentTests {
     typealias Pane = TerminalPrompterAgentTests.Pane
     static let pin = "Pin-5173-secret"
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
     let tpm: PrivateTPM
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
         tpm = try PrivateTPM()
     }
@@ -28,14 +29,14 @@ struct PINTerminalAgentTests {
     func approve() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("y", "Enter")
         // Logged once echo is off and the prompt is on the screen.
         try await pane.log.waitForLine(containing: "PIN prompt shown")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         let screen = try await pane.screen()
         #expect(screen.contains("TPM PIN to approve signIn (profile \(device.profile.name)):"))
         #expect(!screen.contains(Self.pin))
@@ -46,7 +47,7 @@ struct PINTerminalAgentTests {
     func wrongThenRight() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("y", "Enter")
         try await pane.log.waitForLine(containing: "PIN prompt shown")
@@ -56,7 +57,7 @@ struct PINTerminalAgentTests {
         try await pane.log.waitForLine(containing: "attempt=2")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         #expect(try await pane.screen().contains("Wrong PIN, try again (2 attempts left)."))
     }
 
@@ -64,13 +65,13 @@ struct PINTerminalAgentTests {
     func deny() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("n", "Enter")
         try await pane.log.waitForLine(containing: "PIN prompt shown")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge denied")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         #expect(try await pane.screen().contains("TPM PIN to deny signIn"))
     }
 
@@ -82,13 +83,13 @@ struct PINTerminalAgentTests {
             "pinentry-curses",
         ])
         let output = try await pane.followOutput()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "PIN prompt shown")
         // The dialog's last piece: once it is drawn, pinentry reads the keyboard.
         try await output.stdout.waitForText("<Cancel>")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         try await output.stdout.waitForText("TPM PIN to approve signIn (profile \(device.profile.name)).")
         #expect(!pane.log.lines.joined().contains(Self.pin))
     }
@@ -101,12 +102,12 @@ struct PINTerminalAgentTests {
             "/usr/bin/pinentry-curses",
         ])
         let output = try await pane.followOutput()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "PIN prompt shown")
         try await output.stdout.waitForText("<Cancel>")
         // Tab to OK, Tab to Cancel, press it.
         try await pane.type("Tab", "Tab", "Enter")
         try await pane.log.waitForLine(containing: "no PIN given; challenge left unanswered")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: false))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 }

@@ -1,5 +1,6 @@
 import DeviceCredential
 import DeviceCredentialAgent
+import DeviceCredentialTestSupport
 import Foundation
 import Logging
 import Testing
@@ -8,14 +9,14 @@ import Testing
 /// real keys; faults are injected at the transport.
 @Suite("polling loop")
 struct PollingLoopTests {
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
     let clock = ManualClock()
     let transport = FaultyTransport()
     let log = LineLog()
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
     }
 
@@ -45,12 +46,12 @@ struct PollingLoopTests {
     @Test("polls at once at start, backs off exponentially to 60 s on errors, back to the interval on success")
     func backoff() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let prompter = RecordingPrompter(.answer(.unanswered))
         try await withAgent(device, prompter: prompter) {
             // No wait was ended yet, so this prompt comes from the poll at start.
             var requests = prompter.requests.makeAsyncIterator()
-            #expect(await requests.next()?.challenge.challengeId == push.challengeId)
+            #expect(await requests.next()?.challenge.challengeId == push.challengeID)
             var wait = try await clock.nextWait()
             #expect(wait.delay == .seconds(5))
 
@@ -106,23 +107,23 @@ struct PollingLoopTests {
     @Test("a challenge answered elsewhere takes the prompt away")
     func withdrawn() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let prompter = RecordingPrompter(.waitUntilWithdrawn)
         try await withAgent(device, prompter: prompter) {
             var requests = prompter.requests.makeAsyncIterator()
-            #expect(await requests.next()?.challenge.challengeId == push.challengeId)
+            #expect(await requests.next()?.challenge.challengeId == push.challengeID)
             let wait = try await clock.nextWait()
-            try await device.client().updateChallenge(challengeId: push.challengeId, approved: false)
+            try await device.client().updateChallenge(challengeId: push.challengeID, approved: false)
             wait.end()
             var withdrawn = prompter.withdrawn.makeAsyncIterator()
-            #expect(await withdrawn.next() == push.challengeId)
+            #expect(await withdrawn.next() == push.challengeID)
         }
     }
 
     @Test("an approval is sent with the person's decision; number matching sends the code")
     func approvalSent() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let prompter = RecordingPrompter(.answer(.approve(verificationCode: nil)))
         try await withAgent(device, prompter: prompter) {
             var requests = prompter.requests.makeAsyncIterator()
@@ -130,7 +131,7 @@ struct PollingLoopTests {
             #expect(request?.needsVerificationCode == false)
             #expect((request?.timeLeft ?? .zero) > .zero)
             try await log.waitForLine(containing: "challenge approved")
-            let verdict = try await backend.verify(push)
+            let verdict = try await backend.poll(push)
             #expect(verdict == .init(isVerified: true, isConsumed: true))
         }
     }

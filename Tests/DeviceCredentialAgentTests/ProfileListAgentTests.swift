@@ -1,15 +1,16 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
 /// The agent follows the profile list while it runs: enrolling, removing and re-enrolling need no restart.
 @Suite("devicecred-agent follows the profile list")
 struct ProfileListAgentTests {
-    let backend: Backend
+    let backend: ServerAPI
     let home: TestHome
 
     init() throws {
-        backend = try TestServices.backend()
+        backend = try TestServices.server()
         home = try TestHome()
     }
 
@@ -26,9 +27,9 @@ struct ProfileListAgentTests {
         try await agent.stderr.waitForLine(containing: "no enrolled profile yet; waiting for one")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         try await agent.stderr.waitForLine(containing: "polling profile")
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push).isVerified)
+        #expect(try await backend.poll(push).isVerified)
     }
 
     @Test("a removed profile is no longer polled; the others go on")
@@ -58,14 +59,14 @@ struct ProfileListAgentTests {
         let agent = try approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "polling profile")
-        try await backend.deleteAuthenticators(user: first.userID)
+        try await backend.deleteAuthenticators(userID: first.userID)
         try await agent.stderr.waitForLine(containing: "credential revoked on the server")
         let mark = agent.stderr.lines.count
 
         let again = try await TestDevice.enroll(in: home, backend: backend, name: first.profile.name)
         try await agent.stderr.waitForLine(containing: "polling profile", from: mark)
-        let push = try await backend.startPush(user: again.userID)
+        let push = try await backend.pushChallenge(userID: again.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved", from: mark)
-        #expect(try await backend.verify(push).isVerified)
+        #expect(try await backend.poll(push).isVerified)
     }
 }

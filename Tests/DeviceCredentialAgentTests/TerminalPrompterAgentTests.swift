@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -37,7 +38,7 @@ struct TerminalPrompterAgentTests {
                 .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
             let command =
                 "env " + assignments.joined(separator: " ") + " "
-                + ([try TestServices.binary("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
+                + ([try TestBinaries.path("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
                 + " 2>>" + quote(log)
             try await runCommand(
                 "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
@@ -82,14 +83,14 @@ struct TerminalPrompterAgentTests {
 
     @Test("y approves; the terminal shows the challenge's context")
     func approve() async throws {
-        let backend = try TestServices.backend()
+        let backend = try TestServices.server()
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("y", "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         let screen = try await pane.screen()
         #expect(screen.contains("Approve signIn?"))
         #expect(screen.contains("IP address:"))
@@ -99,40 +100,30 @@ struct TerminalPrompterAgentTests {
 
     @Test("n denies")
     func deny() async throws {
-        let backend = try TestServices.backend()
+        let backend = try TestServices.server()
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("n", "Enter")
         try await pane.log.waitForLine(containing: "challenge denied")
-        #expect(try await backend.verify(push) == .init(isVerified: false, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
     }
 
     @Test("number matching: y, then the code shown in the browser, approves")
     func numberMatching() async throws {
-        let server = try await TestServer(config: try NumberMatchingConfig.write(in: home))
-        let backend = try server.backend()
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
+        let backend = server.api
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
         let pane = try await pane()
-        let push = try await backend.startPush(user: device.userID)
+        let push = try await backend.pushChallenge(userID: device.userID)
         let code = try #require(push.verificationCode)
         try await pane.log.waitForLine(containing: "challenge received")
         try await pane.type("y", "Enter")
         try await pane.type(code, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
-        #expect(try await backend.verify(push) == .init(isVerified: true, isConsumed: true))
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
         #expect(try await pane.screen().contains("Code shown in the browser:"))
-        try await server.stop()
-    }
-}
-
-/// A server configuration whose signIn action uses number matching.
-enum NumberMatchingConfig {
-    static func write(in home: TestHome) throws -> String {
-        let path = home.root + "/server-config.json"
-        try Data(#"{"actions": {"signIn": {"defaultOutcome": "CHALLENGE", "numberMatching": true}}}"#.utf8)
-            .write(to: URL(fileURLWithPath: path))
-        return path
+        server.stop()
     }
 }

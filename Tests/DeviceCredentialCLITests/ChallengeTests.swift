@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ import Testing
     @Test func theChallengeShowsItsContextAndApproveAnswersThePendingOne() async throws {
         let (sandbox, user, profile) = try await Self.enrolledSandbox("approve")
         let push = try await sandbox.server.pushChallenge(
-            userID: user, ipAddress: "203.0.113.9", userAgent: "Firefox/140.0", custom: ["amount": 12])
+            userID: user, body: ["ipAddress": "203.0.113.9", "userAgent": "Firefox/140.0", "custom": ["amount": 12]])
 
         let human = try await sandbox.run("challenge", "--profile", profile)
         #expect(human.status == 0, "\(human)")
@@ -108,7 +109,7 @@ import Testing
     }
 
     @Test func numberMatchingAgainstAServerThatChecksTheCode() async throws {
-        let server = try await PrivateServer.start(numberMatchingAction: "signIn")
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
         defer { server.stop() }
         let sandbox = try CLISandbox(server: server.api)
         let user = TestEnvironment.uniqueName("cli-user")
@@ -135,7 +136,7 @@ import Testing
     }
 
     @Test func numberMatchingAsksForTheCodeOnTheTerminal() async throws {
-        let server = try await PrivateServer.start(numberMatchingAction: "signIn")
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
         defer { server.stop() }
         let sandbox = try CLISandbox(server: server.api)
         let user = TestEnvironment.uniqueName("cli-user")

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -20,7 +21,7 @@ import Testing
         #expect(key["store"] as? String == "secret-service")
         #expect((key["fingerprint"] as? String)?.count == 64)
         #expect(saved["name"] as? String == profile)
-        #expect(saved["apiUrl"] as? String == sandbox.server.baseURL)
+        #expect(saved["apiUrl"] as? String == sandbox.server.apiURL)
 
         // No --api-url or --tenant-id from here on: the profile remembers them.
         let status = try await sandbox.run("status", "--profile", profile, "--json")
@@ -44,7 +45,7 @@ import Testing
             ["enroll", "--token", "-", "--profile", profile, "--device-name", "build host 7"],
             standardInput: token + "\n",
             environment: [
-                "AUTHSIGNAL_API_URL": sandbox.server.baseURL, "AUTHSIGNAL_TENANT_ID": sandbox.server.tenantID,
+                "AUTHSIGNAL_API_URL": sandbox.server.apiURL, "AUTHSIGNAL_TENANT_ID": sandbox.server.tenantID,
             ])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("enrolled profile '\(profile)' as authenticator "))
@@ -52,7 +53,7 @@ import Testing
         #expect(!result.allOutput.contains(token))
         let profiles = try #require(try await sandbox.run("profiles", "--json").json() as? [[String: Any]])
         #expect(profiles.first?["deviceName"] as? String == "build host 7")
-        #expect(profiles.first?["apiUrl"] as? String == sandbox.server.baseURL)
+        #expect(profiles.first?["apiUrl"] as? String == sandbox.server.apiURL)
     }
 
     @Test func enrollingTheSameProfileAgainReusesTheKeyAndPrintsTheSameCredential() async throws {
@@ -93,7 +94,7 @@ import Testing
         let profile = TestEnvironment.uniqueName("expired")
         let issued = Int(Date().timeIntervalSince1970) - 3600
         let token = try await ForgedToken.make(
-            secretKey: try TestEnvironment.secretKey(), tenantID: sandbox.server.tenantID, userID: user,
+            secretKey: sandbox.server.secretKey, tenantID: sandbox.server.tenantID, userID: user,
             issuedAt: issued, expiresAt: issued + 600)
         let file = try sandbox.writeFile("token", token, mode: 0o600)
         let human = try await sandbox.run(

@@ -1,4 +1,5 @@
 import DeviceCredentialCLI
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: output) }
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/scripts/generate-cli-extras.sh").path
         let result = try await ProcessRunner.run(
-            "/bin/bash", [script, TestEnvironment.binDirectory, output.path],
+            "/bin/bash", [script, TestBinaries.directory, output.path],
             environment: ProcessInfo.processInfo.environment)
         #expect(result.status == 0, "\(result)")
 

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -135,7 +136,7 @@ import Testing
     }
 
     @Test func aBusWithoutASecretServiceExitsWithTheKeyringStatus() async throws {
-        let bus = try await PrivateSessionBus.start(withKeyring: false)
+        let bus = try await PrivateSessionBus()
         defer { bus.stop() }
         let sandbox = try CLISandbox()
         let (token, result) = try await sandbox.enroll(
@@ -147,7 +148,7 @@ import Testing
     }
 
     @Test func aLockedKeyringExitsWithTheKeyringStatusAndIsNeverNotEnrolled() async throws {
-        let bus = try await PrivateSessionBus.start(withKeyring: true)
+        let bus = try await PrivateSessionBus(keyringPassword: "private-test-keyring")
         defer { bus.stop() }
         let sandbox = try CLISandbox()
         let user = TestEnvironment.uniqueName("cli-user")
@@ -157,7 +158,7 @@ import Testing
         let unlocked = try await sandbox.run(["status", "--profile", profile], environment: bus.environment)
         try #require(unlocked.status == 0, "\(unlocked)")
 
-        try await bus.lockLoginKeyring()
+        try bus.lockKeyring()
         for command in [["status"], ["challenge"], ["approve"], ["deny"], ["remove"]] {
             let result = try await sandbox.run(
                 command + ["--profile", profile, "--json"], environment: bus.environment)

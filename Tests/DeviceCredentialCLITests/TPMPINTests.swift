@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
         let profile = TestEnvironment.uniqueName("tpm-pin")
 
         init() async throws {
-            tpm = try await PrivateTPM.start()
+            tpm = try PrivateTPM()
             sandbox = try CLISandbox()
             sandbox.environment["TPM2OPENSSL_TCTI"] = tpm.tcti
         }
@@ -34,7 +35,7 @@ import Testing
             ).result
         }
 
-        func isPending(_ push: (token: String, challengeID: String, verificationCode: String?)) async throws -> Bool {
+        func isPending(_ push: ServerAPI.Push) async throws -> Bool {
             let state = try await sandbox.server.poll(token: push.token, challengeID: push.challengeID)
             return !state.isConsumed
         }

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -192,7 +193,7 @@ struct KeyStoreTests {
     @Test("a locked keyring is keyring_locked, never not_enrolled, and the key is there after unlocking")
     func lockedKeyring() async throws {
         guard TestEnvironment.variable("DEVICECRED_TEST_CHILD_OWN_KEYRING") != nil else {
-            let bus = try BareDBusDaemon(keyringPassword: "locked-keyring-test")
+            let bus = try await PrivateSessionBus(keyringPassword: "locked-keyring-test")
             defer { bus.stop() }
             var environment = ProcessInfo.processInfo.environment
             environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
@@ -209,10 +210,11 @@ struct KeyStoreTests {
         try store.storeKey(try key.keyMaterial(), for: item)
         defer { _ = try? store.deleteKey(profile: item.profile) }
 
-        try GnomeKeyringControl.lockDefaultCollection()
+        let keyring = try SecretServiceControl.sessionBus()
+        try keyring.lockDefaultCollection()
         var unlocked = false
         defer {
-            if !unlocked { try? GnomeKeyringControl.unlockDefaultCollection(password: TestEnvironment.keyringPassword) }
+            if !unlocked { try? keyring.unlockDefaultCollection(password: TestEnvironment.keyringPassword) }
         }
 
         let locked = DeviceCredentialError(code: .keyringLocked, message: "")
@@ -224,7 +226,7 @@ struct KeyStoreTests {
         await #expect(throws: locked) { try await client.getCredential() }
         #expect(throws: locked) { try client.localPublicKey() }
 
-        try GnomeKeyringControl.unlockDefaultCollection(password: TestEnvironment.keyringPassword)
+        try keyring.unlockDefaultCollection(password: TestEnvironment.keyringPassword)
         unlocked = true
         let loaded = try #require(try store.loadKey(profile: item.profile))
         #expect(try SoftwareKeyFactory().loadKey(from: loaded).publicKey == key.publicKey)
@@ -233,7 +235,7 @@ struct KeyStoreTests {
     /// Runs in a child process on a bare D-Bus daemon (nothing on it, no service activation): GIO
     /// connects to the session bus once per process, so this cannot share the test process's bus.
     @Test("a session bus without a Secret Service is keyring_unavailable")
-    func noSecretService() throws {
+    func noSecretService() async throws {
         if TestEnvironment.variable("DEVICECRED_TEST_CHILD_BARE_BUS") != nil {
             let store = SecretServiceKeyStore()
             let unavailable = DeviceCredentialError(code: .keyringUnavailable, message: "")
@@ -242,7 +244,7 @@ struct KeyStoreTests {
             #expect(throws: unavailable) { try store.deleteKey(profile: "default") }
             return
         }
-        let bus = try BareDBusDaemon()
+        let bus = try await PrivateSessionBus()
         defer { bus.stop() }
         var environment = ProcessInfo.processInfo.environment
         environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
@@ -287,80 +289,4 @@ func runTestInChild(_ filter: String, environment: [String: String]) throws -> (
     let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     return try runProgram(
         testBinary, ["--testing-library", "swift-testing", "--filter", filter], environment: environment)
-}
-
-/// A real D-Bus daemon with no service activation: a session without a keyring, or, given a password,
-/// with a gnome-keyring of its own whose login keyring that password unlocks.
-struct BareDBusDaemon {
-    let address: String
-    private let process: Process
-    private let keyring: Process?
-    private let directory: TemporaryDirectory
-
-    init(keyringPassword: String? = nil) throws {
-        directory = try TemporaryDirectory()
-        let configuration = """
-            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-            <busconfig>
-              <type>session</type>
-              <listen>unix:path=\(directory.path)/bus</listen>
-              <auth>EXTERNAL</auth>
-              <policy context="default">
-                <allow send_destination="*" eavesdrop="true"/>
-                <allow eavesdrop="true"/>
-                <allow own="*"/>
-              </policy>
-            </busconfig>
-            """
-        try configuration.write(toFile: directory.path + "/bus.conf", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
-        process.arguments = ["--config-file=\(directory.path)/bus.conf", "--nofork", "--nopidfile"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Ready when its socket exists (bounded: a daemon that never comes up fails the test).
-        let socket = directory.path + "/bus"
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) {
-            usleep(10_000)
-        }
-        try #require(FileManager.default.fileExists(atPath: socket), "dbus-daemon did not start")
-        let busAddress = "unix:path=" + socket
-        let home = directory.path
-        address = busAddress
-        keyring = try keyringPassword.map { try Self.startKeyring(on: busAddress, in: home, password: $0) }
-    }
-
-    private static func startKeyring(on address: String, in directory: String, password: String) throws -> Process {
-        let keyring = Process()
-        keyring.executableURL = URL(fileURLWithPath: "/usr/bin/gnome-keyring-daemon")
-        keyring.arguments = ["--foreground", "--unlock", "--components=secrets"]
-        keyring.environment = ProcessInfo.processInfo.environment.merging([
-            "DBUS_SESSION_BUS_ADDRESS": address, "HOME": directory, "XDG_DATA_HOME": directory + "/data",
-            "XDG_RUNTIME_DIR": directory,
-        ]) { $1 }
-        let passwordPipe = Pipe()
-        keyring.standardInput = passwordPipe
-        keyring.standardOutput = FileHandle.nullDevice
-        keyring.standardError = FileHandle.nullDevice
-        try keyring.run()
-        passwordPipe.fileHandleForWriting.write(Data(password.utf8))
-        try passwordPipe.fileHandleForWriting.close()
-        // gdbus returns as soon as the Secret Service owns its name (bounded by its own timeout).
-        let waited = try runProgram(
-            "/usr/bin/gdbus", ["wait", "--session", "--timeout", "30", "org.freedesktop.secrets"],
-            environment: ["DBUS_SESSION_BUS_ADDRESS": address])
-        try #require(waited.status == 0, "gnome-keyring-daemon did not come up: \(waited.output)")
-        return keyring
-    }
-
-    func stop() {
-        // SIGKILL: a child spawned from a Dispatch worker inherits its blocked SIGTERM.
-        for daemon in [keyring, process].compactMap({ $0 }) {
-            kill(daemon.processIdentifier, SIGKILL)
-            daemon.waitUntilExit()
-        }
-        directory.remove()
-    }
 }

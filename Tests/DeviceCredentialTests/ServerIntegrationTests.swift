@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 struct ServerIntegrationTests {
     /// A fresh user enrolled with a fresh profile and in-memory key.
     private struct Enrolled {
-        var server: TestServer
+        var server: ServerAPI
         var userID: String
         var client: DeviceCredentialClient
         var store: InMemoryKeyStore
@@ -17,18 +18,18 @@ struct ServerIntegrationTests {
     }
 
     private func enroll(
-        _ server: TestServer, namespace: DeviceNamespace = .push, store: InMemoryKeyStore = InMemoryKeyStore()
+        _ server: ServerAPI, namespace: DeviceNamespace = .push, store: InMemoryKeyStore = InMemoryKeyStore()
     ) async throws -> Enrolled {
-        let userID = TestServer.newUserID()
+        let userID = ServerAPI.newUserID()
         let client = try DeviceCredentialClient(
             profile: try server.profile(namespace: namespace), keyStore: store)
-        let credential = try await client.addCredential(token: try await server.enrollmentToken(userID: userID))
+        let credential = try await client.addCredential(token: try await server.track(userID: userID).token)
         return Enrolled(server: server, userID: userID, client: client, store: store, credential: credential)
     }
 
     @Test("enroll, then the service knows the credential; enrolling again keeps the same key")
     func enrollAndGet() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         #expect(device.credential.userId == device.userID)
         #expect(!device.credential.userAuthenticatorId.isEmpty)
@@ -39,32 +40,32 @@ struct ServerIntegrationTests {
         #expect(seen.userAuthenticatorId == device.credential.userAuthenticatorId)
         #expect(seen.userId == device.userID)
 
-        let token = try await server.enrollmentToken(userID: device.userID)
+        let token = try await server.track(userID: device.userID).token
         _ = try await device.client.addCredential(token: token)
         #expect(try device.client.localPublicKey() == publicKey)
     }
 
     @Test("nothing pending is nil; a push challenge is fetched with its context, approved, and validates")
     func approveFlow() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         #expect(try await device.client.getChallenge() == nil)
 
         let tracked = try await server.track(userID: device.userID, action: "signIn")
-        let token = try #require(tracked["token"] as? String)
-        let challengeID = try await server.startPush(token: token)
+        let token = tracked.token
+        let challengeID = try await server.startPush(token: token).challengeID
         let challenge = try #require(try await device.client.getChallenge())
         #expect(challenge.challengeId == challengeID)
         #expect(challenge.userAuthenticatorId == device.credential.userAuthenticatorId)
         #expect(challenge.actionCode == "signIn")
         #expect(challenge.userId == device.userID)
-        #expect(challenge.idempotencyKey == tracked["idempotencyKey"] as? String)
+        #expect(challenge.idempotencyKey == tracked.idempotencyKey)
         #expect((challenge.expiresAt ?? .distantPast) > Date())
 
         #expect(try await device.client.updateChallenge(challengeId: challengeID, approved: true))
-        let poll = try await server.pollPush(token: token, challengeID: challengeID)
-        #expect(poll["isVerified"] as? Bool == true)
-        let accessToken = try #require(poll["accessToken"] as? String)
+        let poll = try await server.poll(token: token, challengeID: challengeID)
+        #expect(poll.isVerified == true)
+        let accessToken = try #require(poll.accessToken)
         let validation = try await server.validate(token: accessToken)
         #expect(validation["state"] as? String == "CHALLENGE_SUCCEEDED")
         #expect(validation["isValid"] as? Bool == true)
@@ -73,14 +74,14 @@ struct ServerIntegrationTests {
 
     @Test("a denied challenge is consumed without verification; answering it again fails")
     func denyAndConsumed() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
-        let token = try #require(try await server.track(userID: device.userID)["token"] as? String)
-        let challengeID = try await server.startPush(token: token)
+        let token = try await server.track(userID: device.userID).token
+        let challengeID = try await server.startPush(token: token).challengeID
         #expect(try await device.client.updateChallenge(challengeId: challengeID, approved: false) == false)
-        let poll = try await server.pollPush(token: token, challengeID: challengeID)
-        #expect(poll["isVerified"] as? Bool == false)
-        #expect(poll["isConsumed"] as? Bool == true)
+        let poll = try await server.poll(token: token, challengeID: challengeID)
+        #expect(poll.isVerified == false)
+        #expect(poll.isConsumed == true)
         do {
             try await device.client.updateChallenge(challengeId: challengeID, approved: true)
             Issue.record("a consumed challenge was answered again")
@@ -92,7 +93,7 @@ struct ServerIntegrationTests {
 
     @Test("updateCredential proves possession and refreshes lastVerifiedAt")
     func updateCredential() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         let updated = try await device.client.updateCredential(resetExpiry: true)
         #expect(updated.userAuthenticatorId == device.credential.userAuthenticatorId)
@@ -101,7 +102,7 @@ struct ServerIntegrationTests {
 
     @Test("removeCredential removes it on the service, then deletes the key")
     func removeCredential() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         let removed = try await device.client.removeCredential()
         #expect(removed == nil || removed == device.credential.userAuthenticatorId)
@@ -113,10 +114,10 @@ struct ServerIntegrationTests {
 
     @Test("a credential revoked on the server is invalid_credential; remove then deletes the local key")
     func revokedCredential() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         try await server.deleteAuthenticator(
-            userID: device.userID, authenticatorID: device.credential.userAuthenticatorId)
+            userID: device.userID, id: device.credential.userAuthenticatorId)
         let revoked = DeviceCredentialError(code: .invalidCredential, message: "")
         await #expect(throws: revoked) { try await device.client.getCredential() }
         await #expect(throws: revoked) { try await device.client.getChallenge() }
@@ -127,8 +128,8 @@ struct ServerIntegrationTests {
 
     @Test("an expired enrollment token is expired_token and creates no credential")
     func expiredToken() async throws {
-        let server = try TestEnvironment.requireServer()
-        let userID = TestServer.newUserID()
+        let server = try TestServices.server()
+        let userID = ServerAPI.newUserID()
         let token = try ExpiredToken.make(server: server, userID: userID)
         let client = try DeviceCredentialClient(profile: try server.profile(), keyStore: InMemoryKeyStore())
         await #expect(throws: DeviceCredentialError(code: .expiredToken, message: "")) {
@@ -141,7 +142,7 @@ struct ServerIntegrationTests {
 
     @Test("a profile with the wrong tenant is refused")
     func wrongTenant() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server)
         var profile = device.client.profile
         profile.tenantID = UUID().uuidString.lowercased()
@@ -157,16 +158,16 @@ struct ServerIntegrationTests {
 
     @Test("several profiles at once: each sees only its own challenge")
     func severalProfiles() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let store = InMemoryKeyStore()
         let first = try await enroll(server, store: store)
         let second = try await enroll(server, store: store)
         #expect(try first.client.localPublicKey() != second.client.localPublicKey())
 
-        let firstToken = try #require(try await server.track(userID: first.userID)["token"] as? String)
-        let firstChallenge = try await server.startPush(token: firstToken)
-        let secondToken = try #require(try await server.track(userID: second.userID)["token"] as? String)
-        let secondChallenge = try await server.startPush(token: secondToken)
+        let firstToken = try await server.track(userID: first.userID).token
+        let firstChallenge = try await server.startPush(token: firstToken).challengeID
+        let secondToken = try await server.track(userID: second.userID).token
+        let secondChallenge = try await server.startPush(token: secondToken).challengeID
 
         async let firstSeen = first.client.getChallenge()
         async let secondSeen = second.client.getChallenge()
@@ -181,24 +182,24 @@ struct ServerIntegrationTests {
 
     @Test("a profile's key cannot answer another profile's challenge")
     func crossProfileChallenge() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let first = try await enroll(server)
         let second = try await enroll(server)
-        let token = try #require(try await server.track(userID: first.userID)["token"] as? String)
-        let challengeID = try await server.startPush(token: token)
+        let token = try await server.track(userID: first.userID).token
+        let challengeID = try await server.startPush(token: token).challengeID
         do {
             try await second.client.updateChallenge(challengeId: challengeID, approved: true)
             Issue.record("another user's device answered the challenge")
         } catch let error as DeviceCredentialError {
             #expect(error.httpStatus != nil, "\(error)")
         }
-        let poll = try await server.pollPush(token: token, challengeID: challengeID)
-        #expect(poll["isVerified"] as? Bool != true)
+        let poll = try await server.poll(token: token, challengeID: challengeID)
+        #expect(poll.isVerified != true)
     }
 
     @Test("the legacy device namespace: add, get, remove")
     func deviceNamespace() async throws {
-        let server = try TestEnvironment.requireServer()
+        let server = try TestServices.server()
         let device = try await enroll(server, namespace: .device)
         #expect(try await device.client.getCredential().userAuthenticatorId == device.credential.userAuthenticatorId)
         try await device.client.removeCredential()
@@ -208,7 +209,7 @@ struct ServerIntegrationTests {
 
 /// An HS256 JWT like the server's `track` tokens, signed with the secret key but already expired.
 enum ExpiredToken {
-    static func make(server: TestServer, userID: String) throws -> String {
+    static func make(server: ServerAPI, userID: String) throws -> String {
         let now = Int(Date().timeIntervalSince1970)
         let header = #"{"alg":"HS256","typ":"JWT"}"#
         let claims = """

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -44,10 +45,11 @@ extension TPMTests {
         /// keyring to test `keyring_locked`, which must not fail this one.
         @Test func secretServiceKeepsTPMKeys() async throws {
             try TPMTestEnvironment.requireSimulator()
-            let keyring = try PrivateKeyring(directory: "/tmp/devicecred-tpm-keyring-\(getpid())")
+            let keyring = try await PrivateSessionBus(keyringPassword: "devicecred-tpm-keyring")
             defer { keyring.stop() }
-            await #expect(processExitsWith: .success) {
-                setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/devicecred-tpm-keyring-\(getppid())/bus", 1)
+            let address = keyring.address
+            await #expect(processExitsWith: .success) { [address = address as String] in
+                setenv("DBUS_SESSION_BUS_ADDRESS", address, 1)
                 try TPMKeyStoreContract.storedKeyLoadsAndSignsAsTheSameKey(in: SecretServiceKeyStore())
                 try TPMKeyStoreContract.replacingAndDeletingAKey(in: SecretServiceKeyStore())
             }
@@ -137,68 +139,5 @@ enum TPMKeyStoreContract {
         #expect(try store.deleteKey(profile: profile))
         #expect(try store.loadKey(profile: profile) == nil)
         #expect(try !store.deleteKey(profile: profile))
-    }
-}
-
-/// A D-Bus session bus with gnome-keyring's Secret Service (login keyring unlocked) for one test, in
-/// `directory`, removed by ``stop()``.
-struct PrivateKeyring {
-    let directory: String
-    private let processes: [Process]
-
-    init(directory: String) throws {
-        self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory + "/home", withIntermediateDirectories: true)
-        let address = "unix:path=\(directory)/bus"
-        let bus = Process()
-        bus.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        bus.arguments = [
-            "dbus-daemon", "--session", "--nofork", "--nopidfile", "--address=\(address)", "--print-address=1",
-        ]
-        let busOutput = Pipe()
-        bus.standardOutput = busOutput
-        bus.standardError = FileHandle.nullDevice
-        try bus.run()
-        // dbus-daemon prints its address once it listens.
-        _ = busOutput.fileHandleForReading.availableData
-
-        let keyring = Process()
-        keyring.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        keyring.arguments = ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"]
-        keyring.environment = ProcessInfo.processInfo.environment.merging([
-            "DBUS_SESSION_BUS_ADDRESS": address, "HOME": directory + "/home",
-            "XDG_DATA_HOME": directory + "/home/data", "XDG_RUNTIME_DIR": directory,
-        ]) { $1 }
-        let password = Pipe()
-        keyring.standardInput = password
-        keyring.standardOutput = FileHandle.nullDevice
-        keyring.standardError = FileHandle.nullDevice
-        try keyring.run()
-        password.fileHandleForWriting.write(Data("devicecred-tpm-keyring".utf8))
-        try password.fileHandleForWriting.close()
-        processes = [keyring, bus]
-
-        // The keyring has no readiness signal but owning its bus name; ask the bus, bounded.
-        for _ in 0..<300 {
-            let owner = try TPMTestEnvironment.run(
-                "dbus-send",
-                [
-                    "--bus=\(address)", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.GetNameOwner", "string:org.freedesktop.secrets",
-                ])
-            if owner.status == 0 { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        stop()
-        Issue.record("the private gnome-keyring did not come up")
-    }
-
-    func stop() {
-        // Throwaway daemons with nothing to save; gnome-keyring-daemon does not always stop on SIGTERM.
-        for process in processes where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

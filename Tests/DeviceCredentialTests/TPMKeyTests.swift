@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -129,31 +130,8 @@ extension TPMTests {
             let directory = try TPMTestEnvironment.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             // A second, private swtpm: its storage hierarchy has another seed, so its keys cannot load here.
-            let socket = directory.appendingPathComponent("sock").path
-            let simulator = Process()
-            simulator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            simulator.arguments = [
-                "swtpm", "socket", "--tpm2", "--tpmstate", "dir=\(directory.path)", "--server",
-                "type=unixio,path=\(socket)", "--ctrl", "type=unixio,path=\(socket).ctrl", "--flags",
-                "not-need-init,startup-clear",
-            ]
-            simulator.standardOutput = FileHandle.nullDevice
-            simulator.standardError = FileHandle.nullDevice
-            try simulator.run()
-            defer {
-                // swtpm does not stop on SIGTERM while it waits for a client; its control channel stops it.
-                let stopped = try? TPMTestEnvironment.run("swtpm_ioctl", ["--unix", socket + ".ctrl", "-s"])
-                if stopped?.status != 0 { kill(simulator.processIdentifier, SIGKILL) }
-                simulator.waitUntilExit()
-            }
-            // swtpm has no readiness signal but its socket; wait for it, bounded.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline
-                && simulator.isRunning
-            {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            try #require(FileManager.default.fileExists(atPath: socket), "the private swtpm did not start")
+            let otherTPM = try PrivateTPM()
+            defer { otherTPM.stop() }
             let keyFile = directory.appendingPathComponent("other.pem").path
             let generated = try TPMTestEnvironment.run(
                 "openssl",
@@ -161,7 +139,7 @@ extension TPMTests {
                     "genpkey", "-provider", "tpm2", "-provider", "base", "-algorithm", "EC", "-pkeyopt", "group:P-256",
                     "-out", keyFile,
                 ],
-                environment: ["TPM2OPENSSL_TCTI": "swtpm:path=\(socket)"])
+                environment: ["TPM2OPENSSL_TCTI": otherTPM.tcti])
             try #require(generated.status == 0, "openssl genpkey in the other TPM failed: \(generated.standardError)")
             let der = try #require(
                 TPMTestEnvironment.der(fromPEM: try String(contentsOfFile: keyFile, encoding: .utf8)))

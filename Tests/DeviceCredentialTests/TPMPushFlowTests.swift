@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -8,54 +9,11 @@ extension TPMTests {
     /// The whole push flow against the local server with a TPM key: the client does not change with the
     /// key kind, and the server (swift-crypto) accepts the TPM's signatures.
     @Suite struct PushFlow {
-        /// The backend and browser sides of the flow, spoken over HTTP like a real integration would.
-        struct Backend {
-            let apiURL: String
-            let secretKey: String
-            let transport = CurlTransport()
-
-            func track(userID: String, action: String) async throws -> (state: String, token: String) {
-                let answer = try await call(
-                    "POST", "/users/\(userID)/actions/\(action)", authorization: basicSecretKey, body: [:])
-                return (try #require(answer["state"] as? String), try #require(answer["token"] as? String))
-            }
-
-            func startPush(token: String, action: String) async throws -> String {
-                let answer = try await call(
-                    "POST", "/client/challenge/push", authorization: "Bearer " + token, body: ["action": action])
-                return try #require(answer["challengeId"] as? String)
-            }
-
-            func poll(token: String, challengeID: String) async throws -> [String: Any] {
-                try await call(
-                    "POST", "/client/verify/push", authorization: "Bearer " + token, body: ["challengeId": challengeID])
-            }
-
-            func validate(token: String) async throws -> [String: Any] {
-                try await call("POST", "/validate", authorization: basicSecretKey, body: ["token": token])
-            }
-
-            private var basicSecretKey: String { "Basic " + Data((secretKey + ":").utf8).base64EncodedString() }
-
-            private func call(_ method: String, _ path: String, authorization: String, body: [String: String])
-                async throws -> [String: Any]
-            {
-                let request = HTTPRequest(
-                    method: method, url: apiURL + path,
-                    headers: [("Authorization", authorization), ("Content-Type", "application/json")],
-                    body: Array(try JSONSerialization.data(withJSONObject: body)))
-                let response = try await transport.send(request)
-                let text = String(decoding: response.body, as: UTF8.self)
-                try #require(response.status == 200, "\(method) \(path): \(response.status) \(text)")
-                return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-            }
-        }
-
         @Test(arguments: [false, true])
         func approvingAPushWithATPMKeySucceeds(withPIN: Bool) async throws {
             try TPMTestEnvironment.requireSimulator()
-            let server = try TPMTestEnvironment.requireServer()
-            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let server = try TestServices.server()
+            let backend = server
             let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
             let pins = RecordingPINProvider(pin: "8642")
             let factory = TPMKeyFactory(newKeysRequirePIN: withPIN, pinProvider: pins.provider)
@@ -76,9 +34,9 @@ extension TPMTests {
             // Sign-in: the backend asks for a challenge, the browser starts the push...
             let signIn = try await backend.track(userID: userID, action: "signIn")
             #expect(signIn.state == "CHALLENGE_REQUIRED")
-            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn").challengeID
             let pending = try await backend.poll(token: signIn.token, challengeID: challengeID)
-            #expect(pending["isVerified"] as? Bool == false)
+            #expect(pending.isVerified == false)
 
             // ...the device sees it (signed nonce flow) and approves it with a TPM signature...
             let challenge = try #require(try await client.getChallenge())
@@ -88,8 +46,8 @@ extension TPMTests {
 
             // ...and the browser's token validates as a succeeded challenge.
             let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
-            #expect(verified["isVerified"] as? Bool == true)
-            let accessToken = try #require(verified["accessToken"] as? String)
+            #expect(verified.isVerified == true)
+            let accessToken = try #require(verified.accessToken)
             let validation = try await backend.validate(token: accessToken)
             #expect(validation["state"] as? String == "CHALLENGE_SUCCEEDED")
             #expect(validation["isValid"] as? Bool == true)
@@ -107,8 +65,8 @@ extension TPMTests {
         /// How an agent uses a PIN: polling never prompts (the nonce goes unsigned), the approval does.
         @Test func aPINAskedOnlyForTheApprovalStillApproves() async throws {
             try TPMTestEnvironment.requireSimulator()
-            let server = try TPMTestEnvironment.requireServer()
-            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let server = try TestServices.server()
+            let backend = server
             let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
             let approvable = Mutex<String?>(nil)
             let asked = Mutex<[String]>([])
@@ -123,7 +81,7 @@ extension TPMTests {
             _ = try await client.addCredential(token: try await backend.track(userID: userID, action: "enroll").token)
 
             let signIn = try await backend.track(userID: userID, action: "signIn")
-            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn").challengeID
             let challenge = try #require(try await client.getChallenge())
             #expect(challenge.challengeId == challengeID)
             #expect(asked.withLock { $0.count } == 1)  // the nonce: declined, so the unsigned request was used
@@ -132,17 +90,17 @@ extension TPMTests {
             #expect(try await client.updateChallenge(challengeId: challengeID, approved: true))
             #expect(asked.withLock { $0.last } == challengeID)
             let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
-            let accessToken = try #require(verified["accessToken"] as? String)
+            let accessToken = try #require(verified.accessToken)
             #expect(try await backend.validate(token: accessToken)["state"] as? String == "CHALLENGE_SUCCEEDED")
         }
 
         /// A new user enrolled with a TPM key protected by `pin`, its blob in a memory store.
         static func enrollKeyWithPIN(_ pin: String, profile name: String) async throws -> (
-            backend: Backend, userID: String, profile: DeviceProfile, keyStore: InMemoryKeyStore
+            backend: ServerAPI, userID: String, profile: DeviceProfile, keyStore: InMemoryKeyStore
         ) {
             try TPMTestEnvironment.requireSimulator()
-            let server = try TPMTestEnvironment.requireServer()
-            let backend = Backend(apiURL: server.apiURL, secretKey: server.secretKey)
+            let server = try TestServices.server()
+            let backend = server
             let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
             let profile = try DeviceProfile(
                 name: name, apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory, keyKind: .tpm)
@@ -164,7 +122,7 @@ extension TPMTests {
             #expect(try client.localKeyRequiresPIN())
 
             let signIn = try await backend.track(userID: userID, action: "signIn")
-            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn").challengeID
             // Outside a scope: polling still works (unsigned), approving needs the PIN.
             #expect(try await client.getChallenge()?.challengeId == challengeID)
             await #expect(throws: DeviceCredentialError(code: .tpmPINRequired, message: "")) {
@@ -175,7 +133,7 @@ extension TPMTests {
             }
             #expect(approved)
             let verified = try await backend.poll(token: signIn.token, challengeID: challengeID)
-            #expect(verified["isVerified"] as? Bool == true)
+            #expect(verified.isVerified == true)
         }
 
         @Test func aKeyWithoutAPINSaysSo() async throws {
@@ -194,7 +152,7 @@ extension TPMTests {
                 "8642", profile: "tpm-wrong-pin")
 
             let signIn = try await backend.track(userID: userID, action: "signIn")
-            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn")
+            let challengeID = try await backend.startPush(token: signIn.token, action: "signIn").challengeID
             let mistyped = try DeviceCredentialClient(
                 profile: profile, keyStore: keyStore,
                 keyFactory: TPMKeyFactory(pinProvider: RecordingPINProvider(pin: "1111").provider))
@@ -203,8 +161,8 @@ extension TPMTests {
                 try await mistyped.updateChallenge(challengeId: challengeID, approved: true)
             }
             let stillPending = try await backend.poll(token: signIn.token, challengeID: challengeID)
-            #expect(stillPending["isVerified"] as? Bool == false)
-            #expect(stillPending["isConsumed"] as? Bool == false)
+            #expect(stillPending.isVerified == false)
+            #expect(stillPending.isConsumed == false)
             // The key survived the failed approval.
             #expect(try keyStore.loadKey(profile: "tpm-wrong-pin") != nil)
         }

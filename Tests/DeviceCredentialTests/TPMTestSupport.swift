@@ -20,16 +20,6 @@ enum TPMTestEnvironment {
                     + "Tests/scripts/with-services.sh, which starts swtpm"))
     }
 
-    /// The local devicecred-server, or a failure naming the missing variable.
-    static func requireServer() throws -> (apiURL: String, tenantID: String, secretKey: String) {
-        let apiURL = try #require(
-            environment["DEVICECRED_TEST_API_URL"],
-            "DEVICECRED_TEST_API_URL is not set: run with Tests/scripts/with-services.sh --server BIN")
-        let tenantID = try #require(environment["DEVICECRED_TEST_TENANT_ID"], "DEVICECRED_TEST_TENANT_ID is not set")
-        let secretKey = try #require(environment["DEVICECRED_TEST_SECRET_KEY"], "DEVICECRED_TEST_SECRET_KEY is not set")
-        return (apiURL, tenantID, secretKey)
-    }
-
     /// A new private directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("devicecred-tpm-\(UUID().uuidString)")

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 
 /// A running devicecred-agent (or any helper process) whose stderr and stdout are collected line by line.
@@ -45,7 +46,7 @@ final class RunningProcess: @unchecked Sendable {
         -> RunningProcess
     {
         try RunningProcess(
-            try TestServices.binary("devicecred-agent"), arguments, environment: home.environment(extra: extra))
+            try TestBinaries.path("devicecred-agent"), arguments, environment: home.environment(extra: extra))
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 
 /// Runs a short command to completion and returns its stdout (throws on a non-zero exit, with its stderr).
@@ -19,117 +20,17 @@ func runCommand(
     return text
 }
 
-/// Runs a command that leaves a daemon behind (tmux new-session), output discarded, and reaps it
-/// with waitpid: Foundation's Process never reports such a client's exit here.
+/// Runs a command that leaves a daemon behind (tmux new-session), and returns its standard output.
 private func runDetaching(_ executable: String, _ arguments: [String]) async throws -> String {
-    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: outputPath) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    // The daemon must not keep other processes' pipes (this test runner's) open.
-    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { for argument in argv { free(argument) } }
-    // Default signal handling and no mask: the test runner's ignored signals (SIGHUP) must not be
-    // inherited, or the pane's shell would survive the end of its tmux session.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, executable, &actions, &attributes, argv, environ) == 0 else {
-        throw TestFailure("cannot start \(executable)")
+    let result = try await ChildProcess.run(executable, arguments)
+    guard result.status == 0 else {
+        throw TestFailure(
+            "\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.errors)")
     }
-    let child = pid
-    let status = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: reap(child)) }
-    }
-    guard status == 0 else { throw TestFailure("\(executable) \(arguments.joined(separator: " ")) failed") }
-    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-}
-
-/// Waits for `pid` to end and returns its wait status.
-func reap(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return status
+    return result.output
 }
 
 /// Runs a command to its end, blocking (for cleanup in a deinit).
-@discardableResult
-func runBlocking(_ executable: String, _ arguments: [String]) -> Int32 {
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { for argument in argv { free(argument) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, nil, nil, argv, environ)
-    guard spawned == 0 else { return -spawned }
-    return reap(pid)
-}
-
-/// Locks and unlocks a test's own login keyring, as a person would (gnome-keyring's prompt-free unlock).
-/// These wait for the command's exit, not for its output to close: a process another test starts at the
-/// same moment can inherit a pipe's write end and keep it open.
-enum KeyringControl {
-    static let loginCollection = "/org/freedesktop/secrets/collection/login"
-
-    static func lock(_ keyring: PrivateKeyring) throws {
-        try run(
-            keyring, "/usr/bin/gdbus", "call", "--session", "--dest", "org.freedesktop.secrets", "--object-path",
-            "/org/freedesktop/secrets", "--method", "org.freedesktop.Secret.Service.Lock", "['\(loginCollection)']")
-    }
-
-    static func unlock(_ keyring: PrivateKeyring) throws {
-        let script = TestServices.fixtures.appendingPathComponent("keyring-unlock.py").path
-        try run(keyring, "/usr/bin/python3", script, keyring.password)
-    }
-
-    /// Runs a command on the keyring's bus to its end; throws unless it exits 0.
-    static func run(_ keyring: PrivateKeyring, _ arguments: String...) throws {
-        let status = runBlocking("/usr/bin/env", ["DBUS_SESSION_BUS_ADDRESS=\(keyring.address)"] + arguments)
-        guard status == 0 else { throw TestFailure("\(arguments.joined(separator: " ")) failed (\(status))") }
-    }
-}
-
-/// A devicecred-server of the test's own (snapshot binary), for tests that stop it, keep its state in a
-/// file, or configure actions.
-final class TestServer: @unchecked Sendable {
-    let process: RunningProcess
-    let apiURL: String
-    let port: Int
-
-    init(port: Int = 0, database: String? = nil, config: String? = nil) async throws {
-        var arguments = ["--port", "\(port)", "--log-level", "warning"]
-        if let database { arguments += ["--database", database] }
-        if let config { arguments += ["--config", config] }
-        // SIGKILL stops it: children of test threads inherit a blocked SIGTERM. Its SQLite database
-        // survives that as it survives any crash.
-        process = try RunningProcess(try TestServices.serverBinary(), arguments, stopSignal: SIGKILL)
-        let line = try await process.stdout.waitForLine(containing: "listening on ")
-        guard let url = line.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespaces),
-            let portText = url.split(separator: ":").last?.split(separator: "/").first, let port = Int(portText)
-        else { throw TestFailure("cannot read the server URL from: \(line)") }
-        apiURL = url
-        self.port = port
-    }
-
-    func backend() throws -> Backend {
-        Backend(
-            apiURL: apiURL, tenantID: "11111111-2222-4333-8444-555555555555",
-            secretKey: "dev_secret_devicecred_local_only")
-    }
-
-    func stop() async throws {
-        process.signal(SIGKILL)
-        _ = try await process.waitForExit()
-    }
+func runBlocking(_ executable: String, _ arguments: [String]) {
+    _ = try? ChildProcess(executable, arguments).waitUntilExit()
 }

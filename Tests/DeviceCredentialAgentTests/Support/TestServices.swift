@@ -1,51 +1,9 @@
 import DeviceCredential
 import Foundation
 
-/// The real services the tests run against, as Tests/scripts/with-services.sh exports them.
-enum TestServices {
-    struct Missing: Error, CustomStringConvertible {
-        var variable: String
-        var description: String {
-            "\(variable) is not set: run the tests inside Tests/scripts/with-services.sh --server BIN (make test does)"
-        }
-    }
-
-    static func require(_ variable: String) throws -> String {
-        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-            throw Missing(variable: variable)
-        }
-        return value
-    }
-
-    static func backend() throws -> Backend {
-        Backend(
-            apiURL: try require("DEVICECRED_TEST_API_URL"), tenantID: try require("DEVICECRED_TEST_TENANT_ID"),
-            secretKey: try require("DEVICECRED_TEST_SECRET_KEY"))
-    }
-
-    /// Where the built executables are: next to the test runner, or DEVICECRED_BIN_DIR.
-    static func binary(_ name: String) throws -> String {
-        let runner = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        let directory =
-            ProcessInfo.processInfo.environment["DEVICECRED_BIN_DIR"] ?? runner.deletingLastPathComponent().path
-        let path = directory + "/" + name
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestFailure("\(path) is missing: build it first (swift build), or set DEVICECRED_BIN_DIR")
-        }
-        return path
-    }
-
-    /// The devicecred-server snapshot used by tests that need their own server.
-    static func serverBinary() throws -> String {
-        let candidates = [
-            ProcessInfo.processInfo.environment["DEVICECRED_SERVER_BIN"], "/work/notes/bin/devicecred-server",
-            try? binary("devicecred-server"),
-        ]
-        for case let path? in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw TestFailure("no devicecred-server binary: set DEVICECRED_SERVER_BIN")
-    }
-
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+/// The files the agent tests run (a notification server).
+enum Fixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 }
 

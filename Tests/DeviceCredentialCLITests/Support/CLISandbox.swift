@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ final class CLISandbox {
     var environment: [String: String]
 
     init(server: ServerAPI? = nil) throws {
-        self.server = try server ?? ServerAPI.shared()
+        self.server = try server ?? TestServices.server()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             TestEnvironment.uniqueName("devicecred-cli-test"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -25,7 +26,7 @@ final class CLISandbox {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// The options that point a new profile at the test server.
-    var serverOptions: [String] { ["--api-url", server.baseURL, "--tenant-id", server.tenantID] }
+    var serverOptions: [String] { ["--api-url", server.apiURL, "--tenant-id", server.tenantID] }
 
     /// Runs `devicecred` with `arguments`.
     func run(_ arguments: String..., standardInput: String? = nil, environment extra: [String: String] = [:])

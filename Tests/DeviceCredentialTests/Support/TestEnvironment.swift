@@ -17,18 +17,6 @@ enum TestEnvironment {
 
     /// The password of the test login keyring (with-services.sh exports it), empty when not given.
     static var keyringPassword: String { variable("DEVICECRED_TEST_KEYRING_PASSWORD") ?? "" }
-
-    /// The local devicecred-server; fails the test (never skips) when it is missing.
-    static func requireServer(sourceLocation: SourceLocation = #_sourceLocation) throws -> TestServer {
-        let url = try #require(
-            variable("DEVICECRED_TEST_API_URL"),
-            "DEVICECRED_TEST_API_URL is not set: run the tests with `make test`, or start `swift run devicecred-server --port 0` and export its URL (…/v1)",
-            sourceLocation: sourceLocation)
-        return TestServer(
-            baseURL: url,
-            tenantID: variable("DEVICECRED_TEST_TENANT_ID") ?? "11111111-2222-4333-8444-555555555555",
-            secretKey: variable("DEVICECRED_TEST_SECRET_KEY") ?? "dev_secret_devicecred_local_only")
-    }
 }
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.

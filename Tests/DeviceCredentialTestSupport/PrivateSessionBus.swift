@@ -1,0 +1,105 @@
+import Foundation
+
+/// A D-Bus session bus of one test's own, optionally with a gnome-keyring whose login keyring a password
+/// unlocks: for locking a keyring, or taking the Secret Service away, without disturbing the tests that
+/// share the session's one. The bus has no service activation, so a missing Secret Service stays missing.
+public final class PrivateSessionBus: @unchecked Sendable {
+    public let address: String
+    /// The login keyring's password; nil when the bus has no keyring.
+    public let keyringPassword: String?
+    private let directory: String
+    private let bus: ChildProcess
+    private let keyring: ChildProcess?
+
+    /// What a process needs to use this bus.
+    public var environment: [String: String] { ["DBUS_SESSION_BUS_ADDRESS": address] }
+
+    /// Starts the bus and, given a password, a gnome-keyring on it; returns once both are ready.
+    public init(keyringPassword: String? = nil) async throws {
+        directory = try makePrivateDirectory("dc-bus")
+        self.keyringPassword = keyringPassword
+        let socket = directory + "/bus"
+        try """
+        <busconfig>
+          <type>session</type>
+          <listen>unix:path=\(socket)</listen>
+          <auth>EXTERNAL</auth>
+          <policy context="default">
+            <allow send_destination="*" eavesdrop="true"/>
+            <allow eavesdrop="true"/>
+            <allow own="*"/>
+          </policy>
+        </busconfig>
+        """.write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
+        bus = try ChildProcess(
+            "/usr/bin/dbus-daemon",
+            ["--config-file=\(directory)/bus.conf", "--nofork", "--nopidfile", "--print-address=1"],
+            standardOutput: .pipe, standardError: .file(directory + "/dbus.log"))
+        address = "unix:path=\(socket)"
+        do {
+            // dbus-daemon prints its address once it accepts connections.
+            _ = try await bus.waitForLine(containing: "unix:")
+            if let keyringPassword {
+                keyring = try await Self.startKeyring(on: address, in: directory, password: keyringPassword)
+            } else {
+                keyring = nil
+            }
+        } catch {
+            bus.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// Ends the keyring and the bus and removes their files (also done when it is released).
+    public func stop() {
+        keyring?.stop()
+        bus.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func startKeyring(on address: String, in directory: String, password: String) async throws
+        -> ChildProcess
+    {
+        let home = directory + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        // gnome-keyring-daemon --unlock reads the password from its standard input.
+        let passwordFile = directory + "/password"
+        guard
+            FileManager.default.createFile(
+                atPath: passwordFile, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw TestSupportError("cannot write \(passwordFile)") }
+        let environment = ProcessInfo.processInfo.environment.merging([
+            "DBUS_SESSION_BUS_ADDRESS": address, "HOME": home, "XDG_DATA_HOME": home + "/data",
+            "XDG_RUNTIME_DIR": directory,
+        ]) { $1 }
+        let keyring = try ChildProcess(
+            "/usr/bin/gnome-keyring-daemon", ["--foreground", "--unlock", "--components=secrets"],
+            environment: environment, standardInput: passwordFile, standardError: .file(directory + "/keyring.log"))
+        // gdbus returns as soon as the Secret Service owns its name on the bus (bounded by its own timeout).
+        let waited = try await ChildProcess.run(
+            "/usr/bin/gdbus", ["wait", "--session", "--timeout", "30", "org.freedesktop.secrets"],
+            environment: ["DBUS_SESSION_BUS_ADDRESS": address])
+        guard waited.status == 0 else {
+            keyring.stop()
+            let log = (try? String(contentsOfFile: directory + "/keyring.log", encoding: .utf8)) ?? ""
+            throw TestSupportError("gnome-keyring-daemon did not come up: \(waited.errors) \(log)")
+        }
+        return keyring
+    }
+}
+
+extension PrivateSessionBus {
+    /// Locks the login keyring, as the screen locker or Seahorse would.
+    public func lockKeyring() throws {
+        try SecretServiceControl(busAddress: address).lockDefaultCollection()
+    }
+
+    /// Unlocks the login keyring with its password, as gnome-keyring's own prompt would.
+    public func unlockKeyring() throws {
+        guard let keyringPassword else { throw TestSupportError("this bus has no keyring to unlock") }
+        try SecretServiceControl(busAddress: address).unlockDefaultCollection(password: keyringPassword)
+    }
+}
