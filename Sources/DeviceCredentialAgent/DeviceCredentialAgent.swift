@@ -81,11 +81,13 @@ public struct DeviceCredentialAgent: Service {
         try await pollAll(changes: watcher.changes)
     }
 
+    /// Reconciles the pollers with the profile list now, then after every change notice until cancelled.
     private func pollAll(changes: AsyncStream<Void>) async throws {
         await withDiscardingTaskGroup { group in
-            var running: [String: (profile: DeviceProfile, stop: Withdrawal, ended: Withdrawal)] = [:]
+            var running: [String: (profile: DeviceProfile, stop: Withdrawal)] = [:]
             var reportedEmpty = false
-            for await _ in changes {
+            var notices = changes.makeAsyncIterator()
+            repeat {
                 let wanted: [DeviceProfile]
                 do {
                     wanted = try wantedProfiles()
@@ -95,21 +97,20 @@ public struct DeviceCredentialAgent: Service {
                     continue
                 }
                 let byName = Dictionary(wanted.map { ($0.name, $0) }) { first, _ in first }
-                for (name, poller) in running where byName[name] != poller.profile || poller.ended.hasFired {
-                    // A poller that ended (revoked, no key) gets another chance when the list changes:
-                    // the profile may have been enrolled again.
+                // A changed record (enrolled again: a new authenticator id) restarts its poller; an
+                // unchanged one keeps it, also when it ended (revoked), so a revoked profile stays quiet.
+                for (name, poller) in running where byName[name] != poller.profile {
                     poller.stop.fire()
                     running[name] = nil
                 }
                 for profile in wanted where running[profile.name] == nil {
                     guard let poller = makePoller(profile) else { continue }
-                    let (stop, ended) = (Withdrawal(), Withdrawal())
-                    running[profile.name] = (profile, stop, ended)
+                    let stop = Withdrawal()
+                    running[profile.name] = (profile, stop)
                     // Stopped by `stop` when the profile goes, by the group's cancellation on shutdown.
                     let logger = self.logger
                     group.addTask {
-                        _ = await PromptRace(withdrawal: stop, deadline: nil).run { await poller.run() }
-                        ended.fire()
+                        _ = await UntilWithdrawn(withdrawal: stop, deadline: nil).run { await poller.run() }
                         if stop.hasFired {
                             // Logged once the poller is gone: nothing of it comes after this line.
                             logger.info(
@@ -123,7 +124,7 @@ public struct DeviceCredentialAgent: Service {
                         "no enrolled profile yet; waiting for one", metadata: ["profiles": "\(profileStore.path)"])
                 }
                 reportedEmpty = running.isEmpty
-            }
+            } while await notices.next() != nil
             group.cancelAll()
         }
     }
@@ -155,14 +156,7 @@ public struct DeviceCredentialAgent: Service {
     private func timedChanges() -> AsyncStream<Void> {
         let clock = self.clock
         let interval = configuration.schedule.interval
-        return AsyncStream { continuation in
-            let task = Task {
-                continuation.yield()
-                while (try? await clock.waitBeforeNextPoll(interval)) != nil { continuation.yield() }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return AsyncStream { (try? await clock.waitBeforeNextPoll(interval)).map { _ in () } }
     }
 }
 

@@ -53,6 +53,38 @@ struct ProfileListAgentTests {
         #expect(agent.stderr.lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(removed.profile.name)") })
     }
 
+    @Test("a revoked profile stays quiet when another profile is enrolled")
+    func revokedStaysQuiet() async throws {
+        let revoked = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "polling profile")
+        try await backend.deleteAuthenticators(userID: revoked.userID)
+        try await agent.stderr.waitForLine(containing: "credential revoked on the server")
+        let after = agent.stderr.lines.count
+
+        let other = try await TestDevice.enroll(in: home, backend: backend)
+        var mark = after
+        for _ in 0..<3 {
+            try await agent.stderr.waitForLine(containing: "profile=\(other.profile.name)", from: mark)
+            mark = agent.stderr.lines.count
+        }
+        #expect(agent.stderr.lines.dropFirst(after).allSatisfy { !$0.contains("profile=\(revoked.profile.name)") })
+    }
+
+    @Test("the profile directory deleted while the agent runs is followed again")
+    func directoryDeletedAndCreatedAgain() async throws {
+        let agent = try approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "no enrolled profile yet; waiting for one")
+        try FileManager.default.removeItem(atPath: home.profileStore.directory)
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        try await agent.stderr.waitForLine(containing: "polling profile")
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.poll(push).isVerified)
+    }
+
     @Test("a profile revoked on the server and enrolled again is polled again")
     func reenrolledAfterRevocation() async throws {
         let first = try await TestDevice.enroll(in: home, backend: backend)

@@ -12,30 +12,42 @@ import FoundationEssentials
 /// `profiles.json`), through inotify on its directory: the agent follows enrollments without a restart
 /// and without re-reading the file on a timer.
 final class ProfileListWatcher {
-    /// One element per burst of changes, and one at the start; ends when the watcher stops.
+    /// One element per burst of changes; ends when the watcher stops.
     let changes: AsyncStream<Void>
     private let source: any DispatchSourceRead
+
+    /// The store replaces the file by rename, so a new list arrives as IN_MOVED_TO; the `SELF` events say
+    /// the directory itself was deleted or moved away, and the watch must follow the path again.
+    private static let mask = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF)
 
     /// Watches `store`'s directory (created 0700 if missing, as the CLI would). Throws when inotify is
     /// unavailable.
     init(_ store: ProfileStore) throws {
-        try store.createDirectory()
-        let directory = store.directory
-        let fileName = String(store.path.split(separator: "/").last ?? "")
         let descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { throw Self.failure("inotify is unavailable") }
-        // The store replaces the file by rename, so the new list arrives as IN_MOVED_TO.
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE)
-        guard inotify_add_watch(descriptor, directory, mask) >= 0 else {
+        var watch = Self.addWatch(descriptor, on: store)
+        guard watch >= 0 else {
+            let failure = Self.failure("cannot watch \(store.directory)")
             close(descriptor)
-            throw Self.failure("cannot watch \(directory)")
+            throw failure
         }
+        let fileName = String(store.path.split(separator: "/").last ?? "")
         let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.changes = changes
-        continuation.yield()  // the list as it is now
         source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: DispatchQueue(label: "profile-list"))
+        // Runs on the source's serial queue only, so `watch` needs no lock.
         source.setEventHandler {
-            if Self.drainEvents(descriptor).contains(fileName) { continuation.yield() }
+            // Events of an earlier watch (its IN_IGNORED after the removal below) are no news.
+            let events = Self.drainEvents(descriptor).filter { $0.watch == watch || $0.overflowed }
+            if events.contains(where: \.directoryGone) {
+                // The directory was deleted or moved: watch the path again (recreated, as enroll would).
+                inotify_rm_watch(descriptor, watch)
+                watch = Self.addWatch(descriptor, on: store)
+            }
+            if events.contains(where: { $0.name == fileName || $0.directoryGone || $0.overflowed }) {
+                continuation.yield()
+            }
         }
         source.setCancelHandler {
             close(descriptor)
@@ -44,27 +56,45 @@ final class ProfileListWatcher {
         source.resume()
     }
 
+    deinit { source.cancel() }
+
     /// Stops watching; ``changes`` ends.
     func stop() {
         source.cancel()
     }
 
-    /// The names in every pending event.
-    private static func drainEvents(_ descriptor: Int32) -> Set<String> {
-        var names: Set<String> = []
+    private static func addWatch(_ descriptor: Int32, on store: ProfileStore) -> Int32 {
+        guard (try? store.createDirectory()) != nil else { return -1 }
+        return inotify_add_watch(descriptor, store.directory, mask)
+    }
+
+    private struct Event {
+        var watch: Int32
+        var mask: UInt32
+        var name: String
+
+        var directoryGone: Bool { mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 }
+        /// Events were lost: anything may have changed.
+        var overflowed: Bool { mask & UInt32(IN_Q_OVERFLOW) != 0 }
+    }
+
+    /// Every pending event.
+    private static func drainEvents(_ descriptor: Int32) -> [Event] {
+        var events: [Event] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        let headerSize = MemoryLayout<inotify_event>.size
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { return names }
+            guard count > 0 else { return events }
             var offset = 0
-            let headerSize = MemoryLayout<inotify_event>.size
             while offset + headerSize <= count {
-                let nameLength = buffer.withUnsafeBytes {
-                    Int($0.loadUnaligned(fromByteOffset: offset, as: inotify_event.self).len)
-                }
-                let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
-                names.insert(String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self))
-                offset += headerSize + nameLength
+                let header = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: inotify_event.self) }
+                let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + Int(header.len))]
+                events.append(
+                    Event(
+                        watch: header.wd, mask: header.mask,
+                        name: String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)))
+                offset += headerSize + Int(header.len)
             }
         }
     }

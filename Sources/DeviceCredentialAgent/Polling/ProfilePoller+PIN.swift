@@ -15,7 +15,7 @@ extension ProfilePoller {
     /// Asks for the key's PIN and signs the answer with it; after a wrong PIN asks again, up to
     /// ``maximumPINAttempts`` in all. A cancelled or empty PIN, a TPM in lockout, or the challenge
     /// going away leave it unanswered. The PIN is never logged.
-    func answerWithPIN(_ request: PromptRequest, approved: Bool, code: String?, race: PromptRace, logger: Logger)
+    func answerWithPIN(_ request: PromptRequest, approved: Bool, code: String?, race: UntilWithdrawn, logger: Logger)
         async
     {
         guard let pinPrompter else {

@@ -156,7 +156,7 @@ struct ProfilePoller: Sendable {
             ])
         let prompter = self.prompter
         let promptLogger = logger
-        let race = PromptRace(withdrawal: withdrawal, deadline: request.timeLeft.map { .now + $0 })
+        let race = UntilWithdrawn(withdrawal: withdrawal, deadline: request.timeLeft.map { .now + $0 })
         let decision = await race.run { () -> PromptDecision? in
             do {
                 return try await prompter.prompt(request)

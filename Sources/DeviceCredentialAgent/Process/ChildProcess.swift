@@ -52,6 +52,8 @@ struct ChildProcess: Sendable {
     func spawn() throws -> Started {
         var stdinPipe: [Int32] = [-1, -1]
         var stdoutPipe: [Int32] = [-1, -1]
+        // Writing to a child that went away must be an error, not the end of the agent.
+        signal(SIGPIPE, SIG_IGN)
         guard closeOnExecPipe(&stdinPipe) else { throw Self.failure("cannot create a pipe") }
         guard closeOnExecPipe(&stdoutPipe) else {
             close(stdinPipe[0])
@@ -122,7 +124,6 @@ struct ChildProcess: Sendable {
 
         /// Feeds stdin, drains stdout, reaps the process. Blocking.
         func finish(input: [UInt8], outputLimit: Int) -> Result {
-            signal(SIGPIPE, SIG_IGN)
             input.withUnsafeBytes { bytes in
                 var offset = 0
                 while offset < bytes.count {

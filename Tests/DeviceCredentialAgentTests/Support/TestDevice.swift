@@ -8,7 +8,7 @@ struct TestDevice: Sendable {
     var userID: String
     var keyStore: any KeyStore
 
-    /// Enrolls a new user through the library API (addCredential + ProfileStore.save).
+    /// Enrolls a new user through the library API (addCredential, then ProfileStore.save as the CLI does).
     static func enroll(
         in home: TestHome, backend: ServerAPI, keyStore kind: KeyStoreKind = .file, numberMatching: Bool = false,
         name: String? = nil
@@ -22,9 +22,13 @@ struct TestDevice: Sendable {
         let keyStore: any KeyStore = kind == .file ? home.fileKeyStore : SecretServiceKeyStore()
         let client = try DeviceCredentialClient(
             profile: profile, keyStore: keyStore)
-        _ = try await client.addCredential(token: tracked.token)
-        try home.profileStore.save(profile)
-        return TestDevice(profile: profile, userID: userID, keyStore: keyStore)
+        let credential = try await client.addCredential(token: tracked.token)
+        // As `devicecred enroll` records it: enrolling again gives another authenticator id.
+        var enrolled = profile
+        enrolled.userID = credential.userId
+        enrolled.userAuthenticatorID = credential.userAuthenticatorId
+        try home.profileStore.save(enrolled)
+        return TestDevice(profile: enrolled, userID: userID, keyStore: keyStore)
     }
 
     func client() throws -> DeviceCredentialClient {

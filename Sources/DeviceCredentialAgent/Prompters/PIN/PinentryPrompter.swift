@@ -121,7 +121,6 @@ final class PinentryConversation: Sendable {
 
     /// Greeting, `commands`, GETPIN (after `asking`), BYE; then reaps the program.
     func run(_ commands: [String], asking: () -> Void) -> Outcome {
-        signal(SIGPIPE, SIG_IGN)
         var reader = LineReader(descriptor: process.stdoutFD)
         defer { finish() }
         guard case .ok? = reader.response() else { return .failed("no greeting") }
