@@ -80,6 +80,15 @@ public final class DeviceCredentialClient: Sendable {
         try loadKey().requiresPIN
     }
 
+    /// What can be shown about this profile's local key, from one read of its store; nil when there is
+    /// none. Touches neither the TPM nor the PIN.
+    public func localKeySummary() throws -> DeviceKeySummary? {
+        try keyStore.loadKey(profile: profile.name).map {
+            let key = try keyFactory.loadKey(from: $0)
+            return DeviceKeySummary(publicKey: key.publicKey, kind: key.kind, requiresPIN: key.requiresPIN)
+        }
+    }
+
     // MARK: The push namespace
 
     /// Enrolls this machine: creates the profile's key if it has none (reusing an existing one, so

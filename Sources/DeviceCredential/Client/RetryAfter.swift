@@ -3,7 +3,7 @@ import FoundationEssentials
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date (IMF-fixdate,
 /// `Sun, 06 Nov 1994 08:49:37 GMT`). Nil for anything else, so a garbled header never stalls a client.
 enum RetryAfter {
-    /// Longer than any sensible back-off: a date further away is treated as garbage.
+    /// Longer than any sensible back-off: a longer delay, in seconds or up to a date, is cut to this.
     static let limit = Duration.seconds(24 * 3600)
 
     /// The delay `value` asks for, measured from `now`; a date in the past asks for none.
@@ -14,8 +14,7 @@ enum RetryAfter {
             return min(.seconds(seconds), limit)
         }
         guard let date = httpDate(trimmed) else { return nil }
-        let seconds = max(0, date.timeIntervalSince(now))
-        return seconds > Double(limit.components.seconds) ? nil : .seconds(seconds)
+        return min(.seconds(max(0, date.timeIntervalSince(now))), limit)
     }
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

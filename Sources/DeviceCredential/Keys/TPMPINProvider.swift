@@ -35,7 +35,7 @@ extension SecretBytes {
     /// The UTF-8 bytes of a PIN, in a buffer that is wiped when released.
     static func pin(_ pin: String) -> SecretBytes {
         var utf8 = Array(pin.utf8)
-        defer { utf8.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { utf8.wipe() }
         return SecretBytes.copying(utf8)
     }
 }

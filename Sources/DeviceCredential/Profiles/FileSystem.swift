@@ -58,7 +58,7 @@ enum FileSystem {
     /// Reads a whole file from `descriptor`, refusing files larger than `limit`.
     static func readAll(_ descriptor: Int32, limit: Int, path: String) throws -> SecretBytes {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
-        defer { buffer.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { buffer.wipe() }
         var total = 0
         while total <= limit {
             let result = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + total, $0.count - total) }

@@ -31,7 +31,7 @@ struct ApproveCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        _ = try opened.requireLocalKey()
+        let key = try opened.requireLocalKey()
         // Checked before any request: without a code there is nothing to send, and nothing is approved.
         if opened.profile.usesNumberMatching, code == nil, !TerminalInput.isInteractive {
             throw CommandFailure.usage(
@@ -52,7 +52,7 @@ struct ApproveCommand: DevicecredCommand {
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
             id, approved: true, verificationCode: verificationCode.map { String($0.filter { !$0.isWhitespace }) },
-            in: opened, pin: pinOptions.input)
+            in: opened, pin: pinOptions.input, requiresPIN: key.requiresPIN)
         guard isVerified else {
             throw CommandFailure(
                 code: "not_verified",
@@ -84,11 +84,12 @@ struct DenyCommand: DevicecredCommand {
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
-        _ = try opened.requireLocalKey()
+        let key = try opened.requireLocalKey()
         let challenge = try await ChallengeAnswer.target(challengeID, client: opened.client)
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
-            id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input)
+            id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input,
+            requiresPIN: key.requiresPIN)
         context.console.result(
             Documents.answer(challengeId: id, approved: false, isVerified: isVerified), human: "denied challenge \(id)")
     }
@@ -106,11 +107,11 @@ enum ChallengeAnswer {
     /// Signs and sends the answer, with the key's PIN when it has one.
     static func send(
         _ challengeID: String, approved: Bool, verificationCode: String?, in opened: ProfileContext,
-        pin: TPMPINInput
+        pin: TPMPINInput, requiresPIN: Bool
     ) async throws -> Bool {
         let client = opened.client
         do {
-            return try await opened.signing(pin: pin) {
+            return try await opened.signing(pin: pin, requiresPIN: requiresPIN) {
                 try await client.updateChallenge(
                     challengeId: challengeID, approved: approved, verificationCode: verificationCode)
             }

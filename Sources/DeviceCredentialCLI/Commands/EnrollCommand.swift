@@ -108,7 +108,7 @@ struct EnrollCommand: DevicecredCommand {
         profile.userAuthenticatorID = credential.userAuthenticatorId
         profile.userID = credential.userId
         try store.save(profile)
-        guard let key = try LocalKey(of: client) else {
+        guard let key = try client.localKeySummary() else {
             throw CommandFailure(
                 code: "key_store_failure", message: "the key store lost the key right after enrolling",
                 status: .failure)
@@ -122,16 +122,17 @@ struct EnrollCommand: DevicecredCommand {
     /// The client that enrolls: with `--tpm-pin`, its key factory protects a new key with the PIN, asked
     /// only when there is no key yet (an existing key keeps the PIN it was made with).
     private func makeClient(for profile: DeviceProfile, logger: Logger) throws -> DeviceCredentialClient {
-        let existingKey = try LocalKey(of: try DeviceCredentialClient(profile: profile, logger: logger))
-        guard tpmPIN, existingKey == nil else {
-            if tpmPIN, existingKey?.requiresPIN == false {
+        let plain = try DeviceCredentialClient(profile: profile, logger: logger)
+        guard tpmPIN else { return plain }
+        if let existing = try plain.localKeySummary() {
+            guard existing.requiresPIN else {
                 throw CommandFailure.usage(
                     "profile_conflict",
                     "the profile '\(profile.name)' already has a TPM key without a PIN, and a key's PIN is set when "
                         + "it is created: remove the profile first (devicecred remove --profile \(profile.name)), "
                         + "then enroll with --tpm-pin")
             }
-            return try DeviceCredentialClient(profile: profile, logger: logger)
+            return plain
         }
         let pin = try pinOptions.input.newKeyPIN()
         return try DeviceCredentialClient(

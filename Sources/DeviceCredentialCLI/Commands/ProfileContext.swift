@@ -21,26 +21,13 @@ struct ProfileContext {
     }
 
     /// The local key; `not_enrolled` when the profile's store has no key for it.
-    func requireLocalKey() throws -> LocalKey {
-        guard let key = try LocalKey(of: client) else {
+    func requireLocalKey() throws -> DeviceKeySummary {
+        guard let key = try client.localKeySummary() else {
             throw CommandFailure(
                 code: DeviceCredentialError.Code.notEnrolled.rawValue,
                 message: "the profile '\(profile.name)' has no key in its \(profile.keyStore) store; enroll again",
                 status: .notEnrolled)
         }
         return key
-    }
-}
-
-/// What the CLI shows about a profile's local key: its public half, and whether signing needs a PIN.
-struct LocalKey {
-    let publicKey: DevicePublicKey
-    let requiresPIN: Bool
-
-    /// The key of `client`'s profile; nil when its store has none. Touches neither the TPM nor the PIN.
-    init?(of client: DeviceCredentialClient) throws {
-        guard let publicKey = try client.localPublicKey() else { return nil }
-        self.publicKey = publicKey
-        self.requiresPIN = try client.localKeyRequiresPIN()
     }
 }

@@ -1,3 +1,5 @@
+import DeviceCredential
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -40,7 +42,7 @@ struct SecretFile {
     func read(descriptor: Int32, what: String) throws -> String {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        defer { chunk.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { chunk.wipe() }
         while bytes.count <= maximumLength {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -50,7 +52,7 @@ struct SecretFile {
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { bytes.wipe() }
         guard bytes.count <= maximumLength else {
             throw CommandFailure.usage(
                 "malformed_\(noun)", "\(what) holds more than \(maximumLength) bytes: that is not a \(noun)")

@@ -75,10 +75,11 @@ struct TPMPINInput {
 extension ProfileContext {
     /// Runs `operation`, which signs with the profile's key, with the key's PIN when it has one. A person
     /// at a terminal may retype a wrong PIN (``TPMPINInput/attempts`` in all); a PIN file is tried once.
+    /// - Parameter requiresPIN: when the caller already read the key; nil reads it.
     func signing<Result: Sendable>(
-        pin input: TPMPINInput, _ operation: @Sendable () async throws -> Result
+        pin input: TPMPINInput, requiresPIN: Bool? = nil, _ operation: @Sendable () async throws -> Result
     ) async throws -> Result {
-        guard try client.localKeyRequiresPIN() else { return try await operation() }
+        guard try requiresPIN ?? client.localKeyRequiresPIN() else { return try await operation() }
         var attempt = 1
         while true {
             let pin = try input.signingPIN(profile: profile.name, afterWrongPIN: attempt > 1)

@@ -27,7 +27,7 @@ enum Documents {
 
     /// The local key: its kind, where it is kept, the SHA-256 fingerprint of its DER SPKI, and whether
     /// signing needs a PIN.
-    static func key(_ key: LocalKey, of profile: DeviceProfile) -> JSONValue {
+    static func key(_ key: DeviceKeySummary, of profile: DeviceProfile) -> JSONValue {
         .object([
             "kind": .string(profile.keyKind.rawValue),
             "store": .string(profile.keyStore.rawValue),
@@ -48,7 +48,7 @@ enum Documents {
     }
 
     /// What `status` and `enroll` print: the profile, the local key and the server's credential.
-    static func status(profile: DeviceProfile, key: LocalKey, credential: AppCredential) -> JSONValue {
+    static func status(profile: DeviceProfile, key: DeviceKeySummary, credential: AppCredential) -> JSONValue {
         .object([
             "profile": self.profile(profile),
             "key": self.key(key, of: profile),

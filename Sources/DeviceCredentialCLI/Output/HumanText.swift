@@ -12,14 +12,14 @@ enum HumanText {
 
     private static let labelWidth = 13
 
-    static func keyRows(_ key: LocalKey, of profile: DeviceProfile) -> [(String, String?)] {
+    static func keyRows(_ key: DeviceKeySummary, of profile: DeviceProfile) -> [(String, String?)] {
         let kind = profile.keyKind == .tpm ? "TPM" : profile.keyKind.rawValue
         let place = profile.keyKind == .tpm ? "wrapped blob in \(profile.keyStore)" : "in \(profile.keyStore)"
         let pin = key.requiresPIN ? ", PIN required to sign" : ""
         return [("key", "\(kind), \(place)\(pin)"), ("fingerprint", "SHA256:\(key.publicKey.fingerprint)")]
     }
 
-    static func localStatus(_ profile: DeviceProfile, key: LocalKey) -> String {
+    static func localStatus(_ profile: DeviceProfile, key: DeviceKeySummary) -> String {
         rows(
             [
                 ("profile", profile.name),
@@ -42,7 +42,7 @@ enum HumanText {
     }
 
     static func enrolled(
-        _ profile: DeviceProfile, key: LocalKey, credential: AppCredential, wasEnrolled: Bool
+        _ profile: DeviceProfile, key: DeviceKeySummary, credential: AppCredential, wasEnrolled: Bool
     ) -> String {
         let headline =
             wasEnrolled

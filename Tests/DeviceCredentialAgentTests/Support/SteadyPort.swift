@@ -11,13 +11,16 @@ final class SteadyPort: @unchecked Sendable {
     private let target = Route()
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a child another test spawns meanwhile must not inherit the port.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard listener >= 0 else { throw TestFailure("cannot create a socket") }
         var address = Self.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
         }
-        guard listener >= 0, bound == 0, listen(listener, 16) == 0 else {
+        guard bound == 0, listen(listener, 16) == 0 else {
+            close(listener)
             throw TestFailure("cannot listen on loopback")
         }
         _ = withUnsafeMutablePointer(to: &address) {
@@ -47,12 +50,13 @@ final class SteadyPort: @unchecked Sendable {
 
     private static func acceptLoop(_ listener: Int32, target: Route) {
         while true {
-            let client = accept(listener, nil, nil)
+            let client = accept(listener, nil, nil)  // accept4 is not visible to Swift: FD_CLOEXEC below
             if client < 0 {
                 if errno == EINTR { continue }
                 close(listener)
                 return
             }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             guard let port = target.port.withLock({ $0 }), let server = connectLoopback(port) else {
                 close(client)
                 continue
@@ -93,7 +97,7 @@ final class SteadyPort: @unchecked Sendable {
     }
 
     private static func connectLoopback(_ port: Int) -> Int32? {
-        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

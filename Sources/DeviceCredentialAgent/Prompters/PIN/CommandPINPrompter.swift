@@ -37,10 +37,3 @@ public struct CommandPINPrompter: PINPrompter {
         return pin.isEmpty ? nil : pin
     }
 }
-
-extension [UInt8] {
-    /// Overwrites the bytes with zeros (a PIN must not linger in freed memory longer than needed).
-    mutating func wipe() {
-        withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-    }
-}

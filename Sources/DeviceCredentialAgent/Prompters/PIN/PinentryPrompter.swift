@@ -122,7 +122,10 @@ final class PinentryConversation: Sendable {
     /// Greeting, `commands`, GETPIN (after `asking`), BYE; then reaps the program.
     func run(_ commands: [String], asking: () -> Void) -> Outcome {
         var reader = LineReader(descriptor: process.stdoutFD)
-        defer { finish() }
+        defer {
+            reader.buffer.wipe()
+            finish()
+        }
         guard case .ok? = reader.response() else { return .failed("no greeting") }
         for command in commands {
             // An option or text a pinentry does not know is not a reason to give up.
