@@ -25,15 +25,24 @@ struct PINTerminalAgentTests {
             environment: tpm.environment)
     }
 
-    @Test("y, then the PIN (not shown while typed), approves; the backend verifies")
-    func approve() async throws {
+    /// Enrolls a key with the PIN, starts the agent on a terminal, sends a push and answers the decision
+    /// prompt with `decision`; returns once the PIN prompt is on the screen.
+    private func answerUpToThePIN(_ decision: String) async throws -> (
+        device: TestDevice, pane: Pane, push: ServerAPI.Push
+    ) {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         let pane = try await pane()
         let push = try await backend.pushChallenge(userID: device.userID)
         try await pane.log.waitForLine(containing: "challenge received")
-        try await pane.type("y", "Enter")
+        try await pane.type(decision, "Enter")
         // Logged once echo is off and the prompt is on the screen.
         try await pane.log.waitForLine(containing: "PIN prompt shown")
+        return (device, pane, push)
+    }
+
+    @Test("y, then the PIN (not shown while typed), approves; the backend verifies")
+    func approve() async throws {
+        let (device, pane, push) = try await answerUpToThePIN("y")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -45,12 +54,7 @@ struct PINTerminalAgentTests {
 
     @Test("a wrong PIN, then the right one: asked again with a notice, then approved")
     func wrongThenRight() async throws {
-        let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let pane = try await pane()
-        let push = try await backend.pushChallenge(userID: device.userID)
-        try await pane.log.waitForLine(containing: "challenge received")
-        try await pane.type("y", "Enter")
-        try await pane.log.waitForLine(containing: "PIN prompt shown")
+        let (_, pane, push) = try await answerUpToThePIN("y")
         try await pane.type("0000", "Enter")
         let wrong = try await pane.log.waitForLine(containing: "wrong PIN")
         #expect(wrong.contains("attemptsLeft=2"))
@@ -63,12 +67,7 @@ struct PINTerminalAgentTests {
 
     @Test("n asks for the PIN too, then denies")
     func deny() async throws {
-        let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let pane = try await pane()
-        let push = try await backend.pushChallenge(userID: device.userID)
-        try await pane.log.waitForLine(containing: "challenge received")
-        try await pane.type("n", "Enter")
-        try await pane.log.waitForLine(containing: "PIN prompt shown")
+        let (_, pane, push) = try await answerUpToThePIN("n")
         try await pane.type(Self.pin, "Enter")
         try await pane.log.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
