@@ -51,10 +51,12 @@ struct PINPromptersTests {
     @Test("pinentry is told the terminal, the title, the challenge, the prompt, and the error on a retry")
     func pinentryCommands() {
         let prompter = PinentryPrompter(
-            program: "/usr/bin/pinentry", ttyName: "/dev/pts/7", ttyType: "xterm", logger: logger)
+            program: "/usr/bin/pinentry", ttyName: "/dev/pts/7", ttyType: "xterm", characterLocale: "C.UTF-8",
+            logger: logger)
         let first = prompter.commands(for: request)
         #expect(first.first == "OPTION ttyname=/dev/pts/7")
         #expect(first.contains("OPTION ttytype=xterm"))
+        #expect(first.contains("OPTION lc-ctype=C.UTF-8"))
         #expect(first.contains("SETTITLE devicecred"))
         #expect(first.contains("SETPROMPT PIN:"))
         #expect(first.contains("SETOK Approve"))
@@ -71,7 +73,8 @@ struct PINPromptersTests {
         #expect(again.contains("SETERROR Wrong PIN, try again (1 attempt left)"))
         #expect(again.contains("SETOK Deny"))
 
-        let noTerminal = PinentryPrompter(program: "/usr/bin/pinentry", ttyName: nil, ttyType: "xterm", logger: logger)
+        let noTerminal = PinentryPrompter(
+            program: "/usr/bin/pinentry", ttyName: nil, ttyType: "xterm", characterLocale: "C.UTF-8", logger: logger)
         #expect(!noTerminal.commands(for: request).contains { $0.hasPrefix("OPTION") })
     }
 

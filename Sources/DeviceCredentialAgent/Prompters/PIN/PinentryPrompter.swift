@@ -18,16 +18,23 @@ public struct PinentryPrompter: PINPrompter {
     public var ttyName: String?
     /// That terminal's type (`OPTION ttytype`, from `TERM`).
     public var ttyType: String?
+    /// That terminal's character set (`OPTION lc-ctype`, from the locale variables); without it
+    /// pinentry-curses warns that it knows no LC_CTYPE.
+    public var characterLocale: String?
     private let logger: Logger
 
     /// Creates a prompter running `program` (a path).
     public init(
         program: String, ttyName: String? = PinentryPrompter.agentTerminal(),
-        ttyType: String? = Environment.value("TERM"), logger: Logger
+        ttyType: String? = Environment.value("TERM"),
+        characterLocale: String? = Environment.value("LC_ALL") ?? Environment.value("LC_CTYPE")
+            ?? Environment.value("LANG"),
+        logger: Logger
     ) {
         self.program = program
         self.ttyName = ttyName
         self.ttyType = ttyType
+        self.characterLocale = characterLocale
         self.logger = logger
     }
 
@@ -81,6 +88,9 @@ public struct PinentryPrompter: PINPrompter {
         var commands: [String] = []
         if let ttyName { commands.append("OPTION ttyname=" + Assuan.escape(ttyName)) }
         if ttyName != nil, let ttyType { commands.append("OPTION ttytype=" + Assuan.escape(ttyType)) }
+        if ttyName != nil, let characterLocale {
+            commands.append("OPTION lc-ctype=" + Assuan.escape(characterLocale))
+        }
         commands.append("SETTITLE devicecred")
         commands.append("SETDESC " + Assuan.escape(Self.description(for: request)))
         commands.append("SETPROMPT PIN:")
