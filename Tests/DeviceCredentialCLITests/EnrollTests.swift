@@ -186,6 +186,31 @@ import Testing
         }
     }
 
+    @Test func refreshProvesTheKeyAndTheServerRecordsTheTime() async throws {
+        let sandbox = try CLISandbox()
+        let user = TestEnvironment.uniqueName("cli-user")
+        let profile = TestEnvironment.uniqueName("refresh")
+        let enrolled = try await sandbox.enroll(userID: user, profile: profile, extra: ["--json"]).result
+        try #require(enrolled.status == 0, "\(enrolled)")
+        let before = try #require(try enrolled.jsonObject()["credential"] as? [String: Any])
+        #expect(before["lastVerifiedAt"] is NSNull)
+
+        let refreshed = try await sandbox.run("refresh", "--reset-expiry", "--profile", profile, "--json")
+        #expect(refreshed.status == 0, "\(refreshed)")
+        let credential = try refreshed.jsonObject()
+        #expect(credential["userAuthenticatorId"] as? String == before["userAuthenticatorId"] as? String)
+        let lastVerified = try #require(credential["lastVerifiedAt"] as? String)
+        // The server kept it: status (getCredential) reports the same time.
+        let status = try await sandbox.run("status", "--profile", profile, "--json")
+        let after = try #require(try status.jsonObject()["credential"] as? [String: Any])
+        #expect(after["lastVerifiedAt"] as? String == lastVerified)
+
+        let human = try await sandbox.run("refresh", "--profile", profile)
+        #expect(human.status == 0, "\(human)")
+        #expect(human.stdout.hasPrefix("refreshed the credential of profile '\(profile)'\n"))
+        #expect(human.stdout.contains("last used"))
+    }
+
     @Test func aTPMKeyIsEnrolledWithItsWrappedBlobInTheChosenStore() async throws {
         _ = try #require(
             ProcessInfo.processInfo.environment["TPM2OPENSSL_TCTI"], "TPM2OPENSSL_TCTI is not set: run with `make test`"

@@ -8,7 +8,8 @@ import Testing
         let sandbox = try CLISandbox()
         let profile = TestEnvironment.uniqueName("nobody")
         for command in [
-            ["status"], ["challenge"], ["approve"], ["approve", "some-id", "--code", "12"], ["deny"], ["remove"],
+            ["status"], ["challenge"], ["approve"], ["approve", "some-id", "--code", "12"], ["deny"], ["refresh"],
+            ["remove"],
         ] {
             let human = try await sandbox.run(command + ["--profile", profile])
             #expect(human.status == 3, "\(command): \(human)")
@@ -29,7 +30,7 @@ import Testing
         let id = try #require(try await sandbox.server.authenticatorIDs(userID: user).first)
         try await sandbox.server.deleteAuthenticator(userID: user, id: id)
 
-        for command in [["status"], ["challenge"], ["approve", "some-id"], ["deny"]] {
+        for command in [["status"], ["challenge"], ["approve", "some-id"], ["deny"], ["refresh"]] {
             let result = try await sandbox.run(command + ["--profile", profile, "--json"])
             #expect(result.status == 4, "\(command): \(result)")
             #expect(try result.errorCode() == "invalid_credential")

@@ -92,7 +92,7 @@ import Testing
         #expect(try await setup.sandbox.server.poll(token: push.token, challengeID: push.challengeID).isVerified)
     }
 
-    @Test func denyAndRemoveSignWithThePINToo() async throws {
+    @Test func denyRefreshAndRemoveSignWithThePINToo() async throws {
         let setup = try await Setup()
         defer { setup.tpm.stop() }
         try #require(try await setup.enroll().status == 0)
@@ -101,6 +101,12 @@ import Testing
         #expect(denied.status == 0, "\(denied)")
         let state = try await setup.sandbox.server.poll(token: push.token, challengeID: push.challengeID)
         #expect(state.isConsumed && !state.isVerified)
+
+        let refreshRefused = try await setup.sandbox.run("refresh", "--profile", setup.profile)
+        #expect(refreshRefused.status == 10, "\(refreshRefused)")
+        let refreshed = try await setup.sandbox.run(
+            "refresh", "--pin-file", try setup.pinFile(), "--profile", setup.profile)
+        #expect(refreshed.status == 0, "\(refreshed)")
 
         let kept = try await setup.sandbox.run("remove", "--profile", setup.profile)
         #expect(kept.status == 10, "\(kept)")
