@@ -23,15 +23,17 @@ struct HostedPageController: Sendable {
             let claims = try services.authentication.requireToken(token, at: now)
             let action = try await action(of: claims)
             let devices = try await services.repository.authenticators(userId: action.userId)
-            let continueToken = services.tokens.token(for: action, scope: claims.scope, at: now)
+            // The token the page hands back to the app, for the states that end here.
+            let continueToken = { services.tokens.token(for: action, scope: claims.scope, at: now) }
             switch action.state {
             case .challengeRequired:
                 if devices.isEmpty { return HostedPages.notEnrolled(action) }
                 return HostedPages.sendPush(action, devices: devices, token: token)
             case .allow, .challengeSucceeded:
-                return HostedPages.nothingToVerify(action, isEnrolled: !devices.isEmpty, continueToken: continueToken)
+                return HostedPages.nothingToVerify(
+                    action, isEnrolled: !devices.isEmpty, continueToken: continueToken())
             case .block, .reviewRequired, .reviewSucceeded, .reviewFailed, .challengeFailed:
-                return HostedPages.concluded(action, continueToken: continueToken)
+                return HostedPages.concluded(action, continueToken: continueToken())
             }
         }
     }
