@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import DeviceCredential
@@ -8,17 +9,18 @@ import Testing
 @Suite("Faults: a misbehaving server")
 struct FaultInjectionTests {
     /// An enrolled client (a key already in its store) talking to `fixture`, with a short timeout.
-    private func makeClient(for fixture: HTTPFixture, timeout: Duration = .seconds(5)) throws -> (
-        DeviceCredentialClient, InMemoryKeyStore, DevicePublicKey
-    ) {
+    private func makeClient(
+        for fixture: HTTPFixture, timeout: Duration = .seconds(5), now: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> (DeviceCredentialClient, InMemoryKeyStore, DevicePublicKey) {
         let store = InMemoryKeyStore()
         let profile = try DeviceProfile(name: "faults", apiURL: fixture.baseURL, tenantID: "tenant", keyStore: .memory)
         let key = try SoftwareSigningKey()
         try store.storeKey(try key.keyMaterial(), for: profile.keyStoreItem)
         let transport = CurlTransport(configuration: HTTPTransportConfiguration(timeout: timeout))
-        return (
-            try DeviceCredentialClient(profile: profile, keyStore: store, transport: transport), store, key.publicKey
-        )
+        let client = try DeviceCredentialClient(
+            profile: profile, keyStore: store, keyFactory: SoftwareKeyFactory(), transport: transport,
+            logger: Logger(label: "faults", factory: { _ in SwiftLogNoOpLogHandler() }), now: now)
+        return (client, store, key.publicKey)
     }
 
     private func expectKeySurvived(_ store: InMemoryKeyStore, _ publicKey: DevicePublicKey) throws {
@@ -71,20 +73,20 @@ struct FaultInjectionTests {
         try expectKeySurvived(store, publicKey)
     }
 
-    @Test("a Retry-After HTTP date is read as a delay")
+    @Test("a Retry-After HTTP date is a delay measured on the client's clock")
     func tooManyRequestsUntilADate() async throws {
-        // A date far in the past, so the answer does not depend on this machine's clock: no wait.
         let fixture = try HTTPFixture(
             always: .respond(
-                status: 429, headers: ["Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"],
+                status: 429, headers: ["Retry-After": "Sun, 06 Nov 1994 08:50:07 GMT"],
                 body: #"{"errorCode":"too_many_requests"}"#))
         defer { fixture.stop() }
-        let (client, _, _) = try makeClient(for: fixture)
+        // The client's clock says 08:49:37 that day: 30 s before the date.
+        let (client, _, _) = try makeClient(for: fixture, now: { Date(timeIntervalSince1970: 784_111_777) })
         let error = await #expect(throws: DeviceCredentialError.self) {
             _ = try await client.getChallenge()
         }
         #expect(error?.code == .tooManyRequests)
-        #expect(error?.retryAfter == .zero)
+        #expect(error?.retryAfter == .seconds(30))
     }
 
     @Test("garbage JSON is invalid_response")

@@ -244,6 +244,7 @@ public final class DeviceCredentialClient: Sendable {
         logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)"])
         let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
         logger.debug("response", metadata: ["path": "\(path)", "status": "\(response.status)"])
+        guard response.status == 200 else { throw ResponseInterpreter.error(for: response, now: now()) }
         return response
     }
 

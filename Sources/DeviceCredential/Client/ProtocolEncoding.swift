@@ -16,9 +16,9 @@ enum ProtocolEncoding {
 
 /// Turns HTTP answers into values or into the protocol's errors.
 enum ResponseInterpreter {
-    /// Decodes a 200 `application/json` body, or throws the error the answer stands for.
+    /// Decodes the `application/json` body of a 200 answer (other answers are turned into errors by
+    /// ``error(for:now:)`` before, where the request was sent).
     static func decode<Body: Decodable>(_ type: Body.Type, from response: HTTPResponse) throws -> Body {
-        guard response.status == 200 else { throw error(for: response) }
         let mediaType = response.header("content-type")?.split(separator: ";").first.map {
             String($0.filter { $0 != " " && $0 != "\t" }).lowercased()
         }
@@ -40,10 +40,11 @@ enum ResponseInterpreter {
         }
     }
 
-    /// The error a non-200 answer stands for: the service's `errorCode` when it sent one.
-    static func error(for response: HTTPResponse) -> DeviceCredentialError {
+    /// The error a non-200 answer stands for: the service's `errorCode` when it sent one. `now` measures
+    /// a `Retry-After` date.
+    static func error(for response: HTTPResponse, now: Date) -> DeviceCredentialError {
         let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: Data(response.body))
-        let retryAfter = response.header("retry-after").flatMap { RetryAfter.delay($0, now: Date()) }
+        let retryAfter = response.header("retry-after").flatMap { RetryAfter.delay($0, now: now) }
         if let serviceCode = body?.errorCode ?? body?.error, !serviceCode.isEmpty {
             return DeviceCredentialError(
                 code: .init(rawValue: serviceCode), message: body?.errorDescription ?? serviceCode,
