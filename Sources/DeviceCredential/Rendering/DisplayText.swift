@@ -1,0 +1,81 @@
+/// Text that came from outside (the server, a browser, the backend, another process) made safe for the
+/// place a person reads it. Every outside string reaches a terminal, a notification, a dialog or a log
+/// through one of these functions, never by plain interpolation: a User-Agent of
+/// `x\e[1A\e[2K\rfrom 10.0.0.1` must show its escape sequence, not redraw the screen.
+///
+/// Shown escaped: C0 controls (newline and tab included, so a value cannot forge another row), DEL, C1
+/// controls (U+0080-U+009F, U+009B being a one-character CSI on some terminals), the bidirectional
+/// overrides and isolates (which reorder what the eye reads), the line and paragraph separators, and a
+/// backslash (doubled, so an escape shown can't be faked by the text itself).
+public enum DisplayText {
+    /// One line for a terminal or a plain-text log: every character that could act is shown as an escape.
+    public static func terminal(_ text: String) -> String {
+        var shown = ""
+        shown.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if let escape = escape(for: scalar) { shown += escape } else { shown.unicodeScalars.append(scalar) }
+        }
+        return shown
+    }
+
+    /// `terminal(text)`, cut to at most `limit` characters with a visible "…" so a megabyte-long value
+    /// cannot push the rest of a prompt off the screen.
+    public static func terminal(_ text: String, limit: Int) -> String {
+        let shown = terminal(text)
+        guard limit > 0, shown.count > limit else { return shown }
+        return String(shown.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// For a notification body with the `body-markup` capability, or Pango markup in a dialog
+    /// (zenity, kdialog): `terminal(text)` with `&`, `<`, `>`, `"` and `'` as entities.
+    public static func markup(_ text: String) -> String {
+        markup(unescapedTerminalText: terminal(text))
+    }
+
+    /// `markup(text)` cut to at most `limit` characters of the text before escaping, as `terminal(_:limit:)`.
+    public static func markup(_ text: String, limit: Int) -> String {
+        markup(unescapedTerminalText: terminal(text, limit: limit))
+    }
+
+    /// Whether `text` would be shown differently from how it reads: a check for values that must be
+    /// exact (an id, a profile name) rather than shown.
+    public static func isPlain(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { escape(for: $0) == nil }
+    }
+
+    private static func markup(unescapedTerminalText shown: String) -> String {
+        // `shown` is already terminal-safe; only the markup characters are left to escape.
+        var escaped = ""
+        for character in shown {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    private static func escape(for scalar: Unicode.Scalar) -> String? {
+        switch scalar.value {
+        case 0x5C: return "\\\\"
+        case 0x0A: return "\\n"
+        case 0x0D: return "\\r"
+        case 0x09: return "\\t"
+        case 0x1B: return "\\e"
+        case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
+        case 0x80...0x9F: return "\\u{" + hex(scalar.value, digits: 2) + "}"
+        case 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+            return "\\u{" + hex(scalar.value, digits: 4) + "}"
+        default: return nil
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}

@@ -1,0 +1,47 @@
+import DeviceCredential
+import Testing
+
+@Suite("Outside text shown safely")
+struct DisplayTextTests {
+    @Test(
+        "controls, escapes and reordering characters are shown, never interpreted",
+        arguments: [
+            ("x\u{1B}[1A\u{1B}[2K\rfrom 10.0.0.1", "x\\e[1A\\e[2K\\rfrom 10.0.0.1"),
+            ("line\nforged row", "line\\nforged row"),
+            ("tab\there", "tab\\there"),
+            ("bell\u{07}", "bell\\x07"),
+            ("del\u{7F}", "del\\x7F"),
+            ("csi\u{9B}2J", "csi\\u{9B}2J"),
+            ("nel\u{85}", "nel\\u{85}"),
+            ("rtl\u{202E}gpj.exe", "rtl\\u{202E}gpj.exe"),
+            ("isolate\u{2066}", "isolate\\u{2066}"),
+            ("sep\u{2028}", "sep\\u{2028}"),
+            ("a\\nb", "a\\\\nb"),
+            ("nul\u{0}", "nul\\x00"),
+            ("Chrome 131 on Linux — josé 日本", "Chrome 131 on Linux — josé 日本"),
+        ])
+    func terminal(input: String, shown: String) {
+        #expect(DisplayText.terminal(input) == shown)
+        #expect(DisplayText.terminal(input).unicodeScalars.allSatisfy { DisplayText.isPlain(String($0)) })
+    }
+
+    @Test("markup escapes the markup characters after the controls")
+    func markup() {
+        #expect(DisplayText.markup("<b>x</b> & 'y' \"z\"\n") == "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39; &quot;z&quot;\\n")
+        #expect(DisplayText.markup("<a href='x'>\u{1B}") == "&lt;a href=&#39;x&#39;&gt;\\e")
+    }
+
+    @Test("a long value is cut with a visible ellipsis, after escaping")
+    func limit() {
+        #expect(DisplayText.terminal(String(repeating: "a", count: 100), limit: 10) == "aaaaaaaaa…")
+        #expect(DisplayText.terminal("short", limit: 10) == "short")
+        #expect(DisplayText.markup(String(repeating: "<", count: 20), limit: 4) == "&lt;&lt;&lt;…")
+    }
+
+    @Test("plain text is recognised")
+    func plain() {
+        #expect(DisplayText.isPlain("signIn"))
+        #expect(!DisplayText.isPlain("sign\u{1B}In"))
+        #expect(!DisplayText.isPlain("a\\b"))
+    }
+}
