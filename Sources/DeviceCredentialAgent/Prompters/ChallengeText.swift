@@ -2,22 +2,30 @@ import DeviceCredential
 import FoundationEssentials
 
 /// The words and the JSON every prompter shows for a challenge, so they all say the same.
+///
+/// Every value that came from outside goes through `render`, the medium's function from `DisplayText`
+/// (`terminal` for a terminal, a log or pinentry; `markup` for a notification body or a dialog), so a
+/// control character or a markup tag is shown, never acted on.
 public enum ChallengeText {
     /// A one-line title, e.g. "Approve signIn?".
-    public static func title(for request: PromptRequest) -> String {
-        "Approve \(request.challenge.actionCode ?? "sign-in")?"
+    public static func title(
+        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal
+    ) -> String {
+        "Approve \(request.challenge.actionCode.map { render($0) } ?? "sign-in")?"
     }
 
     /// The context lines: action, IP address, user agent, time left, profile.
-    public static func details(for request: PromptRequest) -> [String] {
+    public static func details(
+        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal
+    ) -> [String] {
         let challenge = request.challenge
         var lines: [String] = []
-        lines.append("Action: \(challenge.actionCode ?? "unknown")")
-        if let user = challenge.userId { lines.append("User: \(user)") }
-        lines.append("IP address: \(challenge.ipAddress ?? "unknown")")
-        lines.append("Browser: \(challenge.userAgent ?? "unknown")")
+        lines.append("Action: \(challenge.actionCode.map { render($0) } ?? "unknown")")
+        if let user = challenge.userId { lines.append("User: \(render(user))") }
+        lines.append("IP address: \(challenge.ipAddress.map { render($0) } ?? "unknown")")
+        lines.append("Browser: \(challenge.userAgent.map { render($0) } ?? "unknown")")
         if let left = request.timeLeft { lines.append("Time left: \(timeLeft(left))") }
-        lines.append("Profile: \(request.profileName)")
+        lines.append("Profile: \(render(request.profileName))")
         if request.needsVerificationCode { lines.append("Approving needs the code shown in the browser.") }
         return lines
     }

@@ -31,7 +31,7 @@ public final class NotificationPrompter: ChallengePrompter {
 
     public func prompt(_ request: PromptRequest) async throws -> PromptDecision {
         let canApprove = !request.needsVerificationCode || codeEntry != nil
-        var body = ChallengeText.details(for: request).map(Self.escapeMarkup)
+        var body = ChallengeText.details(for: request, rendering: DisplayText.markup)
         if !canApprove { body.append("Install zenity or kdialog, or use devicecred approve --code, to approve.") }
         var actions = [(key: "deny", label: "Deny")]
         if canApprove { actions.insert((key: "approve", label: "Approve"), at: 0) }
@@ -57,20 +57,6 @@ public final class NotificationPrompter: ChallengePrompter {
         default:
             return .unanswered
         }
-    }
-
-    /// Notification bodies may be read as markup: keep `<`, `>` and `&` literal.
-    static func escapeMarkup(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }
 
