@@ -22,12 +22,15 @@ struct DisplayTextTests {
         ])
     func terminal(input: String, shown: String) {
         #expect(DisplayText.terminal(input) == shown)
-        #expect(!DisplayText.terminal(input).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        #expect(
+            !DisplayText.terminal(input).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        )
     }
 
     @Test("markup escapes the markup characters after the controls")
     func markup() {
-        #expect(DisplayText.markup("<b>x</b> & 'y' \"z\"\n") == "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39; &quot;z&quot;\\n")
+        #expect(
+            DisplayText.markup("<b>x</b> & 'y' \"z\"\n") == "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39; &quot;z&quot;\\n")
         #expect(DisplayText.markup("<a href='x'>\u{1B}") == "&lt;a href=&#39;x&#39;&gt;\\e")
     }
 
