@@ -15,7 +15,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/user
 endif
 EXECUTABLES := devicecred devicecred-agent devicecred-server
 
-.PHONY: all deps build test demo bench lint format install uninstall clean
+.PHONY: all deps build test demo bench lint format install uninstall deb test-deb clean
 
 all: build
 
@@ -41,6 +41,15 @@ bench: deps
 	$(SWIFT) build -c release
 	$(SCRIPTS)/with-services.sh -- $(RELEASE_BIN)/devicecred-bench
 
+# Debian packages into dist/: release builds with the Swift runtime linked statically (no toolchain needed).
+deb:
+	@$(SCRIPTS)/install-deps.sh --packaging
+	$(SCRIPTS)/build-deb.sh dist
+
+# Installs them into a minimal Debian 12 without Swift and checks them there (root: debootstrap, chroot).
+test-deb: deb
+	$(SCRIPTS)/test-deb.sh dist
+
 lint:
 	$(SWIFT) format lint --strict --configuration .swift-format --recursive Sources Tests Package.swift
 	@$(SCRIPTS)/check-c-imports.sh
@@ -65,4 +74,4 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1
 
 clean:
-	rm -rf .build
+	rm -rf .build dist

@@ -9,6 +9,11 @@ packages=(
     swtpm swtpm-tools tpm2-openssl tpm2-tools tmux pinentry-curses python3 python3-dbus python3-gi gir1.2-glib-2.0 libglib2.0-bin
 )
 
+# `--packaging` adds what `make deb` and `make test-deb` need.
+if [ "${1:-}" = "--packaging" ]; then
+    packages+=(dpkg-dev binutils help2man lintian debootstrap fakeroot)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
