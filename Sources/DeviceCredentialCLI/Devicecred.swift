@@ -14,7 +14,8 @@ public struct Devicecred: AsyncParsableCommand {
         version: DeviceCredentialVersion.string,
         subcommands: [
             EnrollCommand.self, StatusCommand.self, ChallengeCommand.self, ApproveCommand.self, DenyCommand.self,
-            RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, GenerateManualCommand.self,
+            RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, ProfileCommand.self,
+            GenerateManualCommand.self,
         ])
 
     public static var _errorPrefix: String { "devicecred: " }

@@ -51,9 +51,15 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     public static let tpmUnavailable = DevicecredExitStatus(
         11, "The TPM cannot be used: no TPM, no permission (the tss group), or the tpm2 OpenSSL provider is missing.")
 
+    /// The server took the enrollment token but refuses the profile's settings (a wrong tenant id): the
+    /// enrollment was undone on this machine.
+    public static let enrollmentNotConfirmed = DevicecredExitStatus(
+        12, "Enrollment refused the profile's settings (wrong --tenant-id or --api-url); nothing was kept here.")
+
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
+        .enrollmentNotConfirmed,
     ]
 }

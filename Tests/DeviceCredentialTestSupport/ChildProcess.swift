@@ -138,8 +138,8 @@ public final class ChildProcess: @unchecked Sendable {
         return Self.exitStatus(exit.status.withLock { $0 } ?? 0)
     }
 
-    /// Reads its standard output (a `.pipe`) until a line containing `text`, and returns that line. Throws
-    /// if it closes its output first, or after `timeout`. What it writes afterwards is read and dropped, so
+    /// Reads its standard output (a `.pipe`) until a line containing `text` (any line when `text` is empty),
+    /// and returns that line. Throws if it closes its output first, or after `timeout`. What it writes afterwards is read and dropped, so
     /// it never blocks on a full pipe.
     public func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
         guard let output else { throw TestSupportError("\(executable)'s standard output is not a pipe") }
@@ -188,7 +188,7 @@ public final class ChildProcess: @unchecked Sendable {
             while let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                 buffer.removeSubrange(buffer.startIndex...newline)
-                if line.contains(text) { return line }
+                if text.isEmpty || line.contains(text) { return line }  // Foundation: "x".contains("") is false
             }
         }
     }

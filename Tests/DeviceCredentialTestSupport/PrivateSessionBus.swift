@@ -9,7 +9,8 @@ public final class PrivateSessionBus: @unchecked Sendable {
     public let keyringPassword: String?
     private let directory: String
     private let bus: ChildProcess
-    private let keyring: ChildProcess?
+    private let keyringLock = NSLock()
+    private var keyring: ChildProcess?
 
     /// What a process needs to use this bus.
     public var environment: [String: String] { ["DBUS_SESSION_BUS_ADDRESS": address] }
@@ -40,7 +41,8 @@ public final class PrivateSessionBus: @unchecked Sendable {
             // dbus-daemon prints its address once it accepts connections.
             _ = try await bus.waitForLine(containing: "unix:")
             if let keyringPassword {
-                keyring = try await Self.startKeyring(on: address, in: directory, password: keyringPassword)
+                keyring = try await Self.startKeyring(
+                    on: address, in: directory, password: keyringPassword, unlocked: true)
             } else {
                 keyring = nil
             }
@@ -55,13 +57,16 @@ public final class PrivateSessionBus: @unchecked Sendable {
 
     /// Ends the keyring and the bus and removes their files (also done when it is released).
     public func stop() {
-        keyring?.stop()
+        keyringLock.withLock { keyring }?.stop()
         bus.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func startKeyring(on address: String, in directory: String, password: String) async throws
-        -> ChildProcess
+    /// Starts gnome-keyring-daemon on this bus with the HOME of earlier runs, so it finds their login
+    /// keyring file. `unlocked`: with the password on its standard input (`--unlock`), as a desktop login
+    /// does; otherwise it loads the keyring locked, as after boot with a lingering user unit or over SSH.
+    private static func startKeyring(on address: String, in directory: String, password: String, unlocked: Bool)
+        async throws -> ChildProcess
     {
         let home = directory + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -76,8 +81,10 @@ public final class PrivateSessionBus: @unchecked Sendable {
             "XDG_RUNTIME_DIR": directory,
         ]) { $1 }
         let keyring = try ChildProcess(
-            "/usr/bin/gnome-keyring-daemon", ["--foreground", "--unlock", "--components=secrets"],
-            environment: environment, standardInput: passwordFile, standardError: .file(directory + "/keyring.log"))
+            "/usr/bin/gnome-keyring-daemon",
+            ["--foreground", "--components=secrets"] + (unlocked ? ["--unlock"] : []),
+            environment: environment, standardInput: unlocked ? passwordFile : nil,
+            standardError: .file(directory + "/keyring.log"))
         // gdbus returns as soon as the Secret Service owns its name on the bus (bounded by its own timeout).
         let waited = try await ChildProcess.run(
             "/usr/bin/gdbus", ["wait", "--session", "--timeout", "30", "org.freedesktop.secrets"],
@@ -92,6 +99,43 @@ public final class PrivateSessionBus: @unchecked Sendable {
 }
 
 extension PrivateSessionBus {
+    /// Takes the Secret Service away: ends gnome-keyring-daemon and returns once its name left the bus.
+    public func stopKeyring() async throws {
+        let running = keyringLock.withLock {
+            defer { keyring = nil }
+            return keyring
+        }
+        running?.stop()
+        // The bus drops the name when it sees the connection close; a new daemon cannot own it before.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while try await hasSecretService() {
+            guard clock.now < deadline else { throw TestSupportError("the Secret Service name stayed on the bus") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Starts gnome-keyring-daemon again on the same HOME (see ``stopKeyring()``); `unlocked: false` leaves
+    /// the login keyring locked from the start.
+    public func startKeyring(unlocked: Bool) async throws {
+        guard let keyringPassword else { throw TestSupportError("this bus has no keyring") }
+        let started = try await Self.startKeyring(
+            on: address, in: directory, password: keyringPassword, unlocked: unlocked)
+        keyringLock.withLock { keyring = started }
+    }
+
+    private func hasSecretService() async throws -> Bool {
+        let reply = try await ChildProcess.run(
+            "/usr/bin/gdbus",
+            [
+                "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                "--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.secrets",
+            ],
+            environment: environment)
+        guard reply.status == 0 else { throw TestSupportError("NameHasOwner failed: \(reply.errors)") }
+        return reply.output.contains("true")
+    }
+
     /// Locks the login keyring, as the screen locker or Seahorse would.
     public func lockKeyring() throws {
         try SecretServiceControl(busAddress: address).lockDefaultCollection()

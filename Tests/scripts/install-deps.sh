@@ -3,10 +3,11 @@
 # Runs apt-get only when something is missing, so a prepared machine pays nothing.
 set -euo pipefail
 
+# dbus-x11 (dbus-launch) and xvfb are there so the tests can prove nothing autolaunches a session bus.
 packages=(
     pkg-config libssl-dev openssl libsecret-1-dev libglib2.0-dev libcurl4-openssl-dev libsqlite3-dev
     ca-certificates curl jq dbus dbus-daemon dbus-bin gnome-keyring libsecret-tools
-    swtpm swtpm-tools tpm2-openssl tpm2-tools tmux pinentry-curses python3 python3-dbus python3-gi gir1.2-glib-2.0 libglib2.0-bin
+    swtpm swtpm-tools tpm2-openssl tpm2-tools tmux pinentry-curses dbus-x11 xvfb python3 python3-dbus python3-gi gir1.2-glib-2.0 libglib2.0-bin
 )
 
 # `--packaging` adds what `make deb` and `make test-deb` need.

@@ -1,11 +1,14 @@
 internal import CDeviceCredentialSecret
 
-/// Owns a libsecret `SecretService` proxy (with its open session) on one D-Bus connection.
+/// Owns a libsecret `SecretService` proxy (with its open session) on GIO's session bus connection.
 final class SecretServiceConnection: @unchecked Sendable {
     // GDBus objects are thread-safe; SecretServiceKeyStore also serialises all calls through its mutex.
     private let service: UnsafeMutablePointer<SecretService>
 
     init() throws {
+        // Found first by our own rules, so GIO, which looks in the same places, never falls back to
+        // autolaunching a dbus-daemon (with DISPLAY set) when there is no bus: that is "no session bus".
+        _ = try SessionBusAddress.resolve()
         var error: UnsafeMutablePointer<GError>?
         // Reach the bus first, so "no session bus" and "no Secret Service on it" stay distinct errors.
         guard let bus = g_bus_get_sync(G_BUS_TYPE_SESSION, nil, &error) else {
@@ -33,9 +36,8 @@ final class SecretServiceConnection: @unchecked Sendable {
         ]
         try requireUnlockedDefaultCollection()
         let previous = try search(profile: item.profile)
-        defer { dc_g_list_free_objects(previous) }
-        try throwIfLocked(previous)
-        let stored = try material.pemText().withUnsafeBytes { pem in
+        try Self.throwIfLocked(previous.items)
+        try material.pemText().withUnsafeBytes { pem in
             var error: UnsafeMutablePointer<GError>?
             let value = secret_value_new(pem.baseAddress?.assumingMemoryBound(to: CChar.self), pem.count, "text/plain")
             defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
@@ -45,27 +47,30 @@ final class SecretServiceConnection: @unchecked Sendable {
                 secret_service_store_sync(service, dc_key_schema(), table, "default", item.label, value, nil, &error)
                     != 0
             else { throw GLibError.consume(error, context: "cannot store the key") }
-            return true
         }
         // Items of this profile with other attributes (e.g. another tenant) are replaced, not kept beside it.
-        if stored {
-            for oldItem in Self.items(previous) where !Self.hasAttributes(oldItem, attributes) {
-                try deleteItem(oldItem)
-            }
+        for oldItem in previous.items where !Self.hasAttributes(oldItem, attributes) {
+            try deleteItem(oldItem)
         }
     }
 
     func load(profile: String) throws -> KeyMaterial? {
         let found = try search(profile: profile)
-        defer { dc_g_list_free_objects(found) }
-        let items = Self.items(found)
-        guard !items.isEmpty else { return nil }
-        try throwIfLocked(found)
+        guard let item = found.items.first else {
+            // A Secret Service may hide a locked collection's items altogether: then nothing can be told.
+            if try defaultCollectionIsLocked() == true {
+                throw DeviceCredentialError(
+                    code: .keyringLocked,
+                    message: "the keyring is locked, so whether it holds the key cannot be told; unlock it and retry")
+            }
+            return nil
+        }
+        try Self.throwIfLocked(found.items)
         var error: UnsafeMutablePointer<GError>?
-        guard secret_item_load_secret_sync(items[0], nil, &error) != 0 else {
+        guard secret_item_load_secret_sync(item, nil, &error) != 0 else {
             throw GLibError.consume(error, context: "cannot read the key from the keyring")
         }
-        guard let value = secret_item_get_secret(items[0]) else {
+        guard let value = secret_item_get_secret(item) else {
             throw DeviceCredentialError(code: .keyringLocked, message: "the keyring did not release the key")
         }
         defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
@@ -78,44 +83,60 @@ final class SecretServiceConnection: @unchecked Sendable {
 
     func delete(profile: String) throws -> Bool {
         let found = try search(profile: profile)
-        defer { dc_g_list_free_objects(found) }
-        try throwIfLocked(found)
-        let items = Self.items(found)
-        for item in items { try deleteItem(item) }
-        return !items.isEmpty
+        try Self.throwIfLocked(found.items)
+        for item in found.items { try deleteItem(item) }
+        return !found.items.isEmpty
     }
 
     // MARK: Helpers
 
-    /// Every item of the schema for `profile`, locked or not; nothing is unlocked (that could prompt).
-    private func search(profile: String) throws -> UnsafeMutablePointer<GList>? {
+    /// The key items for `profile`, locked or not; nothing is unlocked (that could prompt).
+    ///
+    /// Searched by the `profile` attribute alone, not by schema: gnome-keyring shows the items of a
+    /// keyring loaded locked from disk with its generic schema name until it is unlocked, so a search
+    /// by schema finds nothing there and a locked keyring would read as "not enrolled". Unlocked items
+    /// of other schemas (another application's `profile` attribute) are left out.
+    private func search(profile: String) throws -> FoundItems {
         let table = Self.table([("profile", profile)])
         defer { g_hash_table_unref(table) }
         var error: UnsafeMutablePointer<GError>?
-        let found = secret_service_search_sync(service, dc_key_schema(), table, SECRET_SEARCH_ALL, nil, &error)
-        if let error { throw GLibError.consume(error, context: "cannot search the keyring") }
-        return found
+        let found = secret_service_search_sync(service, nil, table, SECRET_SEARCH_ALL, nil, &error)
+        if let error {
+            dc_g_list_free_objects(found)
+            throw GLibError.consume(error, context: "cannot search the keyring")
+        }
+        return FoundItems(found)
     }
 
-    private func throwIfLocked(_ list: UnsafeMutablePointer<GList>?) throws {
-        if Self.items(list).contains(where: { secret_item_get_locked($0) != 0 }) {
+    private static func throwIfLocked(_ items: [UnsafeMutablePointer<SecretItem>]) throws {
+        if items.contains(where: { secret_item_get_locked($0) != 0 }) {
             throw DeviceCredentialError(code: .keyringLocked, message: "the keyring is locked; unlock it and retry")
         }
     }
 
     /// Storing into a locked collection would ask libsecret to unlock it, which prompts; refuse instead.
     private func requireUnlockedDefaultCollection() throws {
+        switch try defaultCollectionIsLocked() {
+        case nil:
+            throw DeviceCredentialError(
+                code: .keyringUnavailable, message: "the Secret Service has no default keyring to store keys in")
+        case true?:
+            throw DeviceCredentialError(code: .keyringLocked, message: "the keyring is locked; unlock it and retry")
+        case false?:
+            break
+        }
+    }
+
+    /// Whether the default collection is locked; nil when there is none.
+    private func defaultCollectionIsLocked() throws -> Bool? {
         var error: UnsafeMutablePointer<GError>?
         guard let collection = secret_collection_for_alias_sync(service, "default", SECRET_COLLECTION_NONE, nil, &error)
         else {
             if let error { throw GLibError.consume(error, context: "cannot find the default keyring") }
-            throw DeviceCredentialError(
-                code: .keyringUnavailable, message: "the Secret Service has no default keyring to store keys in")
+            return nil
         }
         defer { dc_g_object_unref(collection) }
-        if secret_collection_get_locked(collection) != 0 {
-            throw DeviceCredentialError(code: .keyringLocked, message: "the keyring is locked; unlock it and retry")
-        }
+        return secret_collection_get_locked(collection) != 0
     }
 
     private func deleteItem(_ item: UnsafeMutablePointer<SecretItem>) throws {
@@ -123,16 +144,6 @@ final class SecretServiceConnection: @unchecked Sendable {
         guard secret_item_delete_sync(item, nil, &error) != 0 else {
             throw GLibError.consume(error, context: "cannot delete the key from the keyring")
         }
-    }
-
-    private static func items(_ list: UnsafeMutablePointer<GList>?) -> [UnsafeMutablePointer<SecretItem>] {
-        var result: [UnsafeMutablePointer<SecretItem>] = []
-        var node = list
-        while let current = node {
-            if let data = current.pointee.data { result.append(data.assumingMemoryBound(to: SecretItem.self)) }
-            node = current.pointee.next
-        }
-        return result
     }
 
     private static func hasAttributes(_ item: UnsafeMutablePointer<SecretItem>, _ expected: [(String, String)]) -> Bool
@@ -149,5 +160,35 @@ final class SecretServiceConnection: @unchecked Sendable {
         let table = dc_string_table_new()!
         for (name, value) in attributes { dc_string_table_insert(table, name, value) }
         return table
+    }
+}
+
+/// Owns the list a search returns; `items` are the key items in it.
+private final class FoundItems {
+    private let list: UnsafeMutablePointer<GList>?
+    let items: [UnsafeMutablePointer<SecretItem>]
+
+    init(_ list: UnsafeMutablePointer<GList>?) {
+        self.list = list
+        var items: [UnsafeMutablePointer<SecretItem>] = []
+        var node = list
+        while let current = node {
+            if let data = current.pointee.data {
+                let item = data.assumingMemoryBound(to: SecretItem.self)
+                if Self.isKeyItem(item) { items.append(item) }
+            }
+            node = current.pointee.next
+        }
+        self.items = items
+    }
+
+    deinit { dc_g_list_free_objects(list) }
+
+    /// A locked item may be ours whatever schema it shows; an unlocked one is ours only with our schema.
+    private static func isKeyItem(_ item: UnsafeMutablePointer<SecretItem>) -> Bool {
+        guard secret_item_get_locked(item) == 0 else { return true }
+        guard let name = secret_item_get_schema_name(item) else { return false }
+        defer { g_free(name) }
+        return String(cString: name) == SecretServiceKeyStore.schemaName
     }
 }

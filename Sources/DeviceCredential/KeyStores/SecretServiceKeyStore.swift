@@ -13,8 +13,8 @@ public final class SecretServiceKeyStore: KeyStore {
     public static let schemaName = "io.github.devicecredential.Key"
     private let connection = Mutex<SecretServiceConnection?>(nil)
 
-    /// Creates a store for the session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`);
-    /// nothing is opened until the first call. GIO connects to the session bus once per process.
+    /// Creates a store for the session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`, else
+    /// `$XDG_RUNTIME_DIR/bus`; never an autolaunched one); nothing is opened until the first call.
     public init() {}
 
     public var kind: KeyStoreKind { .secretService }
@@ -33,14 +33,17 @@ public final class SecretServiceKeyStore: KeyStore {
         try withConnection { try $0.delete(profile: profile) }
     }
 
-    /// Opens the connection on first use, and again after a failure (the keyring may have started since).
+    /// Opens the connection on first use, and again after a failure other than a locked keyring: the
+    /// Secret Service or the bus may have restarted since, and a proxy of the old one never recovers.
     private func withConnection<Result>(_ body: (SecretServiceConnection) throws -> Result) throws -> Result {
         try connection.withLock { cached in
             let open = try cached ?? SecretServiceConnection()
             cached = open
             do {
                 return try body(open)
-            } catch let error as DeviceCredentialError where error.code == .keyringUnavailable {
+            } catch let error as DeviceCredentialError where error.code == .keyringLocked {
+                throw error
+            } catch {
                 cached = nil
                 throw error
             }

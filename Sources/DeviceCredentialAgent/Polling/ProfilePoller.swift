@@ -62,16 +62,24 @@ struct ProfilePoller: Sendable {
                         report(stop, error: error)
                         return stop
                     }
-                    if error.code == .keyringLocked {
-                        // Local and cheap: keep the normal pace so an unlock is noticed quickly.
-                        if problem != error.code { logger.warning("keyring locked; waiting for it to be unlocked") }
+                    if let waiting = Self.localWait(error.code) {
+                        // Local and cheap to retry: keep the normal pace so the fix is noticed quickly.
+                        if problem != error.code {
+                            logger.warning(
+                                waiting,
+                                metadata: [
+                                    "error": "\(error.code)", "detail": "\(DisplayText.terminal(error.message))",
+                                ])
+                        }
                         delay = schedule.afterSuccess()
                     } else {
                         delay = schedule.afterFailure(retryAfter: error.retryAfter)
                         if problem != error.code {
                             logger.warning(
                                 "poll failed; backing off",
-                                metadata: ["error": "\(error.code)", "detail": "\(error.message)"])
+                                metadata: [
+                                    "error": "\(error.code)", "detail": "\(DisplayText.terminal(error.message))",
+                                ])
                         }
                         logger.debug("next poll", metadata: ["delay": "\(delay)", "failures": "\(schedule.failures)"])
                     }
@@ -118,6 +126,18 @@ struct ProfilePoller: Sendable {
             throw CancellationError()
         } catch {
             return .failed(DeviceCredentialError(code: .networkError, message: "\(error)"))
+        }
+    }
+
+    /// What the agent says while it waits for something on this machine that fixes itself or a person
+    /// fixes (an unlock, a keyring or bus that starts); nil for other failures. It never stops polling
+    /// for these.
+    static func localWait(_ code: DeviceCredentialError.Code) -> Logger.Message? {
+        switch code {
+        case .keyringLocked: return "keyring locked; waiting for it to be unlocked"
+        case .keyringUnavailable: return "no Secret Service on the session bus; waiting for the keyring to start"
+        case .dbusUnavailable: return "no D-Bus session bus; waiting for it to start"
+        default: return nil
         }
     }
 
@@ -215,8 +235,12 @@ struct ProfilePoller: Sendable {
                         challengeId: challengeId, approved: approved, verificationCode: code)
                 }
             }
-            logger.notice(
-                approved ? "challenge approved" : "challenge denied", metadata: ["isVerified": "\(verified)"])
+            if approved && !verified {
+                reportRefusedApproval(logger: logger)
+            } else {
+                logger.notice(
+                    approved ? "challenge approved" : "challenge denied", metadata: ["isVerified": "\(verified)"])
+            }
         } catch let error as DeviceCredentialError where error.code == .tpmAuthFailed {
             return .wrongPIN
         } catch let error as DeviceCredentialError where error.code == .tpmLockout {
@@ -227,6 +251,22 @@ struct ProfilePoller: Sendable {
             logger.error("could not send the answer", metadata: ["error": "\(error)"])
         }
         return .done
+    }
+}
+
+extension ProfilePoller {
+    /// An approval the server did not verify reads like success in a plain log line: say it was refused,
+    /// and what to change when the profile does not know the sign-in uses number matching.
+    func reportRefusedApproval(logger: Logger) {
+        guard !profile.usesNumberMatching else {
+            logger.error(
+                "the server refused the approval (isVerified=false): the code did not match the one the sign-in shows")
+            return
+        }
+        let option = profile.name == DeviceProfile.defaultName ? "" : " --profile \(profile.name)"
+        logger.error(
+            "the server refused the approval (isVerified=false); if the sign-in shows a number, enable number matching",
+            metadata: ["fix": "devicecred profile set --number-matching on\(option)"])
     }
 }
 

@@ -26,11 +26,9 @@ final class NotificationBus: Sendable {
 
     /// Connects to the session bus of this environment and subscribes to the notification signals.
     init() throws {
+        // Not g_dbus_address_get_for_bus_sync: its last resort autolaunches a dbus-daemon.
+        let address = try SessionBusAddress.resolve()
         var error: UnsafeMutablePointer<GError>?
-        guard let address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, nil, &error) else {
-            throw GioError.consume(error, context: "no D-Bus session bus")
-        }
-        defer { g_free(address) }
         let flags = GDBusConnectionFlags(
             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
                 | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue)

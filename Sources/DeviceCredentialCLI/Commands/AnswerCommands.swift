@@ -54,9 +54,15 @@ struct ApproveCommand: DevicecredCommand {
             id, approved: true, verificationCode: verificationCode.map { String($0.filter { !$0.isWhitespace }) },
             in: opened, pin: pinOptions.input, requiresPIN: key.requiresPIN)
         guard isVerified else {
+            let option = opened.profile.name == DeviceProfile.defaultName ? "" : " --profile \(opened.profile.name)"
+            let hint =
+                opened.profile.usesNumberMatching
+                ? "the code did not match the one the sign-in shows"
+                : "if the sign-in shows a number, enable number matching: devicecred profile set --number-matching on"
+                    + option
             throw CommandFailure(
                 code: "not_verified",
-                message: "the server did not verify the approval of challenge \(id) (wrong verification code?); "
+                message: "the server refused the approval of challenge \(id) (isVerified=false); \(hint); "
                     + "the challenge is used up",
                 status: .approvalNotVerified)
         }

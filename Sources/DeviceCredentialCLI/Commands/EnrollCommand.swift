@@ -99,11 +99,17 @@ struct EnrollCommand: DevicecredCommand {
         let existing = try store.profile(named: profileOptions.profile)
         var profile = try makeProfile(existing: existing)
         let client = try makeClient(for: profile, logger: context.logger)
+        let createsKey = try client.localKeySummary() == nil
         let credential: AppCredential
         do {
             credential = try await client.addCredential(token: token, deviceName: deviceName)
         } catch let error as DeviceCredentialError {
             throw Self.failure(error, token: token)
+        }
+        if let warning = try await EnrollmentCheck.confirm(
+            credential, client: client, createdKey: createsKey, logger: context.logger)
+        {
+            context.console.message(warning)
         }
         profile.userAuthenticatorID = credential.userAuthenticatorId
         profile.userID = credential.userId
