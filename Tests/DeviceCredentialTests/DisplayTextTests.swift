@@ -22,12 +22,15 @@ struct DisplayTextTests {
         ])
     func terminal(input: String, shown: String) {
         #expect(DisplayText.terminal(input) == shown)
-        #expect(!DisplayText.terminal(input).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        #expect(
+            !DisplayText.terminal(input).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        )
     }
 
     @Test("markup escapes the markup characters after the controls")
     func markup() {
-        #expect(DisplayText.markup("<b>x</b> & 'y' \"z\"\n") == "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39; &quot;z&quot;\\n")
+        #expect(
+            DisplayText.markup("<b>x</b> & 'y' \"z\"\n") == "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39; &quot;z&quot;\\n")
         #expect(DisplayText.markup("<a href='x'>\u{1B}") == "&lt;a href=&#39;x&#39;&gt;\\e")
     }
 
@@ -36,6 +39,15 @@ struct DisplayTextTests {
         #expect(DisplayText.terminal(String(repeating: "a", count: 100), limit: 10) == "aaaaaaaaa…")
         #expect(DisplayText.terminal("short", limit: 10) == "short")
         #expect(DisplayText.markup(String(repeating: "<", count: 20), limit: 4) == "&lt;&lt;&lt;…")
+    }
+
+    @Test("JSON keeps its meaning and loses the raw C1 controls, separators and overrides")
+    func json() {
+        let encoded = "{\"a\":\"csi\u{9B}2J nel\u{85} sep\u{2028}\u{2029} rtl\u{202E} del\u{7F} jos\u{E9} \\\\\"}"
+        #expect(
+            DisplayText.json(encoded)
+                == #"{"a":"csi\u009b2J nel\u0085 sep\u2028\u2029 rtl\u202e del\u007f jos\#u{E9} \\"}"#)
+        #expect(!DisplayText.json(encoded).unicodeScalars.contains { (0x7F...0x9F).contains($0.value) })
     }
 
     @Test("plain text is recognised")

@@ -37,6 +37,23 @@ public enum DisplayText {
         markup(unescapedTerminalText: terminal(text, limit: limit))
     }
 
+    /// A JSON text (as an encoder wrote it) with the characters a terminal could act on written as `\uXXXX`
+    /// escapes: DEL, the C1 controls (U+0080-U+009F), the line and paragraph separators and the bidirectional
+    /// overrides and isolates. Encoders already escape C0 controls; these they leave raw, and a person may
+    /// `cat` the output. The document means the same: outside strings every such character is an escape.
+    public static func json(_ encoded: String) -> String {
+        var shown = ""
+        shown.reserveCapacity(encoded.utf8.count)
+        for scalar in encoded.unicodeScalars {
+            if scalar.value >= 0x7F, escape(for: scalar) != nil {
+                shown += "\\u" + hex(scalar.value, digits: 4).lowercased()
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
+
     /// Whether `text` would be shown differently from how it reads: a check for values that must be
     /// exact (an id, a profile name) rather than shown.
     public static func isPlain(_ text: String) -> Bool {
