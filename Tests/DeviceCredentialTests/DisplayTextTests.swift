@@ -50,6 +50,13 @@ struct DisplayTextTests {
         #expect(!DisplayText.json(encoded).unicodeScalars.contains { (0x7F...0x9F).contains($0.value) })
     }
 
+    @Test("a composed message is guarded: rendered parts stay as they are, raw controls are escaped")
+    func guarded() {
+        let rendered = "the server said " + DisplayText.terminal("x\u{1B}[2J\\n")
+        #expect(DisplayText.guarded(rendered) == rendered)
+        #expect(DisplayText.guarded("raw\u{1B}[2J\n\u{9B}") == #"raw\e[2J\n\u{9B}"#)
+    }
+
     @Test("plain text is recognised")
     func plain() {
         #expect(DisplayText.isPlain("signIn"))

@@ -26,6 +26,22 @@ public enum DisplayText {
         return String(shown.prefix(max(0, limit - 1))) + "…"
     }
 
+    /// The last guard where a composed message leaves for a terminal or a log: any character `terminal`
+    /// would escape is escaped, except a backslash, so text already rendered (whose escapes are plain
+    /// backslashes) comes out unchanged and a value that slipped through unrendered still cannot act.
+    public static func guarded(_ message: String) -> String {
+        var shown = ""
+        shown.reserveCapacity(message.utf8.count)
+        for scalar in message.unicodeScalars {
+            if scalar != "\\", let escape = escape(for: scalar) {
+                shown += escape
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
+
     /// For a notification body with the `body-markup` capability, or Pango markup in a dialog
     /// (zenity, kdialog): `terminal(text)` with `&`, `<`, `>`, `"` and `'` as entities.
     public static func markup(_ text: String) -> String {
