@@ -108,7 +108,8 @@ public final class DeviceCredentialClient: Sendable {
         let response = try await send(
             "POST", endpoints.credential, authorization: "Bearer " + token, body: try Self.encode(body))
         let credential = try ResponseInterpreter.decode(Wire.Credential.self, from: response).value
-        logger.info("credential added", metadata: ["userAuthenticatorId": "\(credential.userAuthenticatorId)"])
+        let shownID = DisplayText.terminal(credential.userAuthenticatorId)
+        logger.info("credential added", metadata: ["userAuthenticatorId": "\(shownID)"])
         return credential
     }
 
@@ -186,7 +187,9 @@ public final class DeviceCredentialClient: Sendable {
             signature: try key.signature(for: challengeId).base64Representation, verificationCode: verificationCode)
         let response = try await send("POST", endpoints.challenge, body: try Self.encode(body))
         let verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
-        logger.info("challenge answered", metadata: ["challengeId": "\(challengeId)", "approved": "\(approved)"])
+        logger.info(
+            "challenge answered",
+            metadata: ["challengeId": "\(DisplayText.terminal(challengeId))", "approved": "\(approved)"])
         return verdict.isVerified ?? false
     }
 
