@@ -43,8 +43,9 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
                     + "enroll again",
                 status: .revoked)
         case .keyringLocked:
+            // One sentence with the advice once, whatever the key store's own message already advises.
             self.init(
-                code: code, message: "\(error.message); unlock the keyring (log in to the desktop session) and retry",
+                code: code, message: "the keyring is locked: unlock it (log in to the desktop session) and retry",
                 status: .keyringUnavailable)
         case .keyringUnavailable, .dbusUnavailable:
             self.init(

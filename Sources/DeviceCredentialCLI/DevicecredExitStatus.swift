@@ -21,9 +21,12 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     public static let success = DevicecredExitStatus(0, "Success.")
     /// Any failure without a more specific status below.
     public static let failure = DevicecredExitStatus(1, "Generic failure (see the message).")
-    /// The command line is wrong: unknown or missing options, conflicting options, a missing verification code.
+    /// The command line is wrong: unknown or missing options, conflicting options, a malformed challenge id,
+    /// a missing verification code, or a challenge id that approve or deny need when no one can be asked.
     public static let usage = DevicecredExitStatus(
-        2, "Usage error: unknown, missing or conflicting options, or a number-matching code that is needed.")
+        2,
+        "Usage error: unknown, missing or conflicting options, a malformed challenge id, a number-matching code "
+            + "that is needed, or a challenge id that is needed without a terminal.")
     /// The profile is not enrolled on this machine (no profile, or no key in its store).
     public static let notEnrolled = DevicecredExitStatus(3, "The profile is not enrolled on this machine.")
     /// The server no longer knows the credential (`invalid_credential`): it was revoked or removed there.
@@ -50,16 +53,19 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     /// The profile's key is a TPM key and the TPM cannot be used here.
     public static let tpmUnavailable = DevicecredExitStatus(
         11, "The TPM cannot be used: no TPM, no permission (the tss group), or the tpm2 OpenSSL provider is missing.")
-
     /// The server took the enrollment token but refuses the profile's settings (a wrong tenant id): the
     /// enrollment was undone on this machine.
     public static let enrollmentNotConfirmed = DevicecredExitStatus(
         12, "Enrollment refused the profile's settings (wrong --tenant-id or --api-url); nothing was kept here.")
 
+    /// The person was shown the challenge and did not confirm it: nothing was sent, it is still pending.
+    public static let cancelled = DevicecredExitStatus(
+        13, "The challenge was shown and not confirmed (answered no, or no answer); nothing was sent.")
+
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
-        .enrollmentNotConfirmed,
+        .enrollmentNotConfirmed, .cancelled,
     ]
 }

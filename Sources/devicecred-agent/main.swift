@@ -29,7 +29,8 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
             on the terminal, with a pinentry program, or with --pin-command. \
             Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage, 3 another agent is already \
             running for this user, 4 configuration (unknown profile, prompter unusable here).
-            """)
+            """,
+        version: DeviceCredentialVersion.string)  // the library's, as devicecred --version says
 
     @Option(name: .customLong("profile"), help: "A profile to poll (repeatable; default: every enrolled profile).")
     var profiles: [String] = []

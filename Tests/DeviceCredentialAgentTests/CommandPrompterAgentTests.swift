@@ -109,6 +109,35 @@ struct CommandPrompterAgentTests {
         #expect(!log.contains("X-Authsignal-Signature"))
         #expect(!log.contains("signature="))
     }
+
+    @Test(
+        "an expiry that is no plausible time never kills the agent: it still prompts, with the time unknown",
+        arguments: ["1e300", "-1e300", String(repeating: "9", count: 400), "1e400", #""NaN""#])
+    func extremeExpiry(expiresAt: String) async throws {
+        var device = try await TestDevice.enroll(in: home, backend: backend)
+        let authenticator = try #require(device.profile.userAuthenticatorID)
+        // A server whose nonce step fails (the agent falls back to the plain GET) and whose challenge
+        // expires at `expiresAt`.
+        let fixture = try HTTPFixture { request in
+            request.method == "GET"
+                ? .respond(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: #"{"userAuthenticatorId":""# + authenticator + #"","challengeId":"c-extreme","#
+                        + #""actionCode":"signIn","expiresAt":"# + expiresAt + "}")
+                : .respond(status: 500, headers: [:], body: "")
+        }
+        defer { fixture.stop() }
+        device.profile.apiURL = fixture.baseURL
+        try home.profileStore.save(device.profile)
+        let agent = try agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 3")
+        try await agent.stderr.waitForLine(containing: "challenge left unanswered")
+        let json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: home.runtime + "/challenge.json"))) as? [String: Any])
+        #expect(json["challengeId"] as? String == "c-extreme")
+        #expect(json["expiresAt"] == nil && json["secondsLeft"] == nil, "\(json)")
+        agent.stop()
+    }
 }
 
 /// Number matching through the command prompter, against a server configured for it.
@@ -160,6 +189,7 @@ struct NumberMatchingAgentTests {
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         server.stop()
     }
+
 }
 
 /// The executable's own exit codes for mistakes a person can make.

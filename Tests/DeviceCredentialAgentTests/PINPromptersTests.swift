@@ -26,6 +26,23 @@ struct PINPromptersTests {
         #expect(Assuan.escape(String(repeating: "%", count: 400), budget: 30) == String(repeating: "%25", count: 10))
     }
 
+    @Test("pinentry's description and the PIN command's prompt carry outside text escaped, never raw")
+    func hostileText() throws {
+        var hostile = request
+        hostile.challenge.challenge.actionCode = "signIn\u{1B}[2J"
+        hostile.challenge.challenge.userAgent = "x\u{1B}[1A\rfrom 10.0.0.1\u{9B}2J"
+        let prompter = PinentryPrompter(
+            program: "/usr/bin/pinentry", ttyName: "/dev/pts/7", ttyType: "xterm", characterLocale: "C.UTF-8",
+            logger: logger)
+        let description = try #require(prompter.commands(for: hostile).first { $0.hasPrefix("SETDESC ") })
+        // Assuan would carry a raw ESC or CR as %1B or %0D, and pinentry would then draw it.
+        #expect(!description.contains("%1B") && !description.contains("%0D"), "\(description)")
+        #expect(!description.unicodeScalars.contains { (0x7F...0x9F).contains($0.value) })
+        #expect(description.contains(#"TPM PIN to approve signIn\e[2J (profile work)"#))
+        #expect(description.contains(#"Browser: x\e[1A\rfrom 10.0.0.1\u{9B}2J"#))
+        #expect(!hostile.fullPrompt.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    }
+
     @Test("Assuan decoding: %XX of either case becomes the byte; a broken escape is kept")
     func decode() {
         #expect(Assuan.decode(Array("a%25b%0a%0D%2f".utf8)) == Array("a%b\n\r/".utf8))

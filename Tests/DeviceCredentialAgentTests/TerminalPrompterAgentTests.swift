@@ -98,6 +98,34 @@ struct TerminalPrompterAgentTests {
         #expect(screen.contains("Approve? [y/n]"))
     }
 
+    @Test("a forged sign-in context is shown escaped: no escape sequence or control byte reaches the terminal")
+    func hostileContext() async throws {
+        let backend = try TestServices.server()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let pane = try await pane()
+        let output = try await pane.followOutput()
+        let push = try await backend.pushChallenge(
+            userID: device.userID,
+            body: [
+                "userAgent": "x\u{1B}[1A\u{1B}[2K\rfrom 10.0.0.1 (office VPN)\nforged\u{9B}2J",
+                "ipAddress": "198.51.100.66\u{1B}[2K\r203.0.113.1",
+            ])
+        try await pane.log.waitForLine(containing: "challenge received")
+        try await output.stdout.waitForText("Approve? [y/n] ")
+        // The terminal turns each newline into CR LF: only that CR is the terminal's own.
+        let written = output.stdout.lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+            .joined(separator: "\n")
+        #expect(written.contains(#"IP address: 198.51.100.66\e[2K\r203.0.113.1"#), "\(written)")
+        #expect(written.contains(#"Browser: x\e[1A\e[2K\rfrom 10.0.0.1 (office VPN)\nforged\u{9B}2J"#), "\(written)")
+        let acting = written.unicodeScalars.filter {
+            ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value)
+        }
+        #expect(acting.isEmpty, "the agent wrote \(acting.map { String($0.value, radix: 16) }) to the terminal")
+        try await pane.type("n", "Enter")
+        try await pane.log.waitForLine(containing: "challenge denied")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+    }
+
     @Test("n denies")
     func deny() async throws {
         let backend = try TestServices.server()

@@ -4,11 +4,14 @@ import Testing
 
 /// Each documented failure has its own exit status and `--json` error code.
 @Suite struct FailureExitStatusTests {
+    /// A well-formed challenge id that no server knows.
+    static let someID = "01e8189d-272a-49ee-9409-e160ecec881a"
+
     @Test func everyProfileCommandOnAnUnknownProfileExitsNotEnrolled() async throws {
         let sandbox = try CLISandbox()
         let profile = TestEnvironment.uniqueName("nobody")
         for command in [
-            ["status"], ["challenge"], ["approve"], ["approve", "some-id", "--code", "12"], ["deny"], ["refresh"],
+            ["status"], ["challenge"], ["approve"], ["approve", Self.someID, "--code", "12"], ["deny"], ["refresh"],
             ["remove"],
         ] {
             let human = try await sandbox.run(command + ["--profile", profile])
@@ -30,7 +33,7 @@ import Testing
         let id = try #require(try await sandbox.server.authenticatorIDs(userID: user).first)
         try await sandbox.server.deleteAuthenticator(userID: user, id: id)
 
-        for command in [["status"], ["challenge"], ["approve", "some-id"], ["deny"], ["refresh"]] {
+        for command in [["status"], ["challenge"], ["approve", Self.someID], ["deny", Self.someID], ["refresh"]] {
             let result = try await sandbox.run(command + ["--profile", profile, "--json"])
             #expect(result.status == 4, "\(command): \(result)")
             #expect(try result.errorCode() == "invalid_credential")
@@ -104,10 +107,11 @@ import Testing
         // An enrolled profile whose server is unreachable for this run (--api-url overrides, unsaved).
         let enrolled = try await sandbox.enroll(userID: user, profile: profile, extra: ["--key-store", "file"]).result
         try #require(enrolled.status == 0, "\(enrolled)")
-        for command in [["status"], ["challenge"], ["approve", "x"], ["remove"]] {
+        for command in [["status"], ["challenge"], ["approve", Self.someID], ["remove"]] {
             let result = try await sandbox.run(command + ["--profile", profile, "--api-url", "http://127.0.0.1:1/v1"])
             #expect(result.status == 6, "\(command): \(result)")
             #expect(result.stderr.hasPrefix("devicecred: the server refused the connection"))
+            #expect(result.stderr.contains("API URL http://127.0.0.1:1/v1"), "the message names the server")
         }
         #expect(try await sandbox.run("status", "--profile", profile).status == 0, "the failed remove kept everything")
     }
@@ -166,6 +170,7 @@ import Testing
             #expect(result.status == 5, "\(command): \(result)")
             #expect(try result.errorCode() == "keyring_locked")
             #expect(result.stderr.contains("unlock"))
+            #expect(result.stderr.components(separatedBy: "unlock").count == 2, "the advice is said once: \(result)")
         }
         let profiles = try await sandbox.run(["profiles", "--json"], environment: bus.environment)
         #expect((try profiles.json() as? [[String: Any]])?.first?["name"] as? String == profile)

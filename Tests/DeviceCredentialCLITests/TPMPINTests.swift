@@ -54,7 +54,7 @@ import Testing
 
         let push = try await setup.sandbox.server.pushChallenge(userID: setup.user)
         let approved = try await setup.sandbox.run(
-            "approve", "--pin-file", try setup.pinFile(), "--profile", setup.profile)
+            "approve", push.challengeID, "--pin-file", try setup.pinFile(), "--profile", setup.profile)
         #expect(approved.status == 0, "\(approved)")
         let verified = try await setup.sandbox.server.poll(token: push.token, challengeID: push.challengeID)
         #expect(verified.isVerified)
@@ -67,7 +67,7 @@ import Testing
         try #require(try await setup.enroll().status == 0)
         let push = try await setup.sandbox.server.pushChallenge(userID: setup.user)
         for command in ["approve", "deny"] {
-            let refused = try await setup.sandbox.run(command, "--profile", setup.profile, "--json")
+            let refused = try await setup.sandbox.run(command, push.challengeID, "--profile", setup.profile, "--json")
             #expect(refused.status == 10, "\(refused)")
             #expect(try refused.errorCode() == "tpm_pin_required")
             #expect(refused.stdout.contains("pass --pin-file PATH, or run on a terminal"), "\(refused)")
@@ -97,7 +97,8 @@ import Testing
         defer { setup.tpm.stop() }
         try #require(try await setup.enroll().status == 0)
         let push = try await setup.sandbox.server.pushChallenge(userID: setup.user)
-        let denied = try await setup.sandbox.run("deny", "--pin-file", try setup.pinFile(), "--profile", setup.profile)
+        let denied = try await setup.sandbox.run(
+            "deny", push.challengeID, "--pin-file", try setup.pinFile(), "--profile", setup.profile)
         #expect(denied.status == 0, "\(denied)")
         let state = try await setup.sandbox.server.poll(token: push.token, challengeID: push.challengeID)
         #expect(state.isConsumed && !state.isVerified)
@@ -141,6 +142,8 @@ import Testing
         let push = try await setup.sandbox.server.pushChallenge(userID: setup.user)
         let approving = try TerminalSession(
             ["approve", "--profile", setup.profile], environment: setup.sandbox.environment)
+        try await approving.waitFor("Approve this sign-in? [y/N] ")
+        approving.type("y")
         try await approving.waitFor("TPM PIN for profile '\(setup.profile)': ")
         approving.type("wrong-pin")
         try await approving.waitFor("Wrong PIN.")

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -13,6 +14,9 @@ import Testing
         (["enroll", "--token", "x", "--key-store", "floppy"], "floppy"),
         (["status", "--profile", "../etc"], "profile names use"),
         (["approve", "--code", " "], "--code is empty"),
+        (["approve", "not-a-uuid"], "'not-a-uuid' is not a challenge id: challenge ids are UUIDs"),
+        (["deny", "01e8189d-272a-49ee-9409-e160ecec881"], "is not a challenge id"),
+        (["approve", "\u{1B}[2J"], #"'\e[2J' is not a challenge id"#),
         (["frobnicate"], "frobnicate"),
         (["status", "--no-such-option"], "--no-such-option"),
     ])
@@ -70,6 +74,11 @@ import Testing
         let version = try await sandbox.run("--version")
         #expect(version.status == 0)
         #expect(version.stdout.split(separator: ".").count == 3)
+        // The agent says the same version, from the same place in the library.
+        let agentVersion = try await ProcessRunner.run(
+            TestBinaries.directory + "/devicecred-agent", ["--version"], environment: sandbox.environment)
+        #expect(agentVersion.status == 0, "\(agentVersion)")
+        #expect(agentVersion.stdout == version.stdout)
     }
 
     @Test func profilesListsEveryEnrolledProfileSortedByName() async throws {

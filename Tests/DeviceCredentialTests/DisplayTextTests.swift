@@ -41,6 +41,22 @@ struct DisplayTextTests {
         #expect(DisplayText.markup(String(repeating: "<", count: 20), limit: 4) == "&lt;&lt;&lt;…")
     }
 
+    @Test("JSON keeps its meaning and loses the raw C1 controls, separators and overrides")
+    func json() {
+        let encoded = "{\"a\":\"csi\u{9B}2J nel\u{85} sep\u{2028}\u{2029} rtl\u{202E} del\u{7F} jos\u{E9} \\\\\"}"
+        #expect(
+            DisplayText.json(encoded)
+                == #"{"a":"csi\u009b2J nel\u0085 sep\u2028\u2029 rtl\u202e del\u007f jos\#u{E9} \\"}"#)
+        #expect(!DisplayText.json(encoded).unicodeScalars.contains { (0x7F...0x9F).contains($0.value) })
+    }
+
+    @Test("a composed message is guarded: rendered parts stay as they are, raw controls are escaped")
+    func guarded() {
+        let rendered = "the server said " + DisplayText.terminal("x\u{1B}[2J\\n")
+        #expect(DisplayText.guarded(rendered) == rendered)
+        #expect(DisplayText.guarded("raw\u{1B}[2J\n\u{9B}") == #"raw\e[2J\n\u{9B}"#)
+    }
+
     @Test("plain text is recognised")
     func plain() {
         #expect(DisplayText.isPlain("signIn"))

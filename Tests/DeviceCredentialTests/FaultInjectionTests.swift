@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Logging
 import Testing

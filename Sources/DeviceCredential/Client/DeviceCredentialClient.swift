@@ -108,7 +108,8 @@ public final class DeviceCredentialClient: Sendable {
         let response = try await send(
             "POST", endpoints.credential, authorization: "Bearer " + token, body: try Self.encode(body))
         let credential = try ResponseInterpreter.decode(Wire.Credential.self, from: response).value
-        logger.info("credential added", metadata: ["userAuthenticatorId": "\(credential.userAuthenticatorId)"])
+        let shownID = DisplayText.terminal(credential.userAuthenticatorId)
+        logger.info("credential added", metadata: ["userAuthenticatorId": "\(shownID)"])
         return credential
     }
 
@@ -186,7 +187,9 @@ public final class DeviceCredentialClient: Sendable {
             signature: try key.signature(for: challengeId).base64Representation, verificationCode: verificationCode)
         let response = try await send("POST", endpoints.challenge, body: try Self.encode(body))
         let verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
-        logger.info("challenge answered", metadata: ["challengeId": "\(challengeId)", "approved": "\(approved)"])
+        logger.info(
+            "challenge answered",
+            metadata: ["challengeId": "\(DisplayText.terminal(challengeId))", "approved": "\(approved)"])
         return verdict.isVerified ?? false
     }
 
@@ -242,10 +245,30 @@ public final class DeviceCredentialClient: Sendable {
         headers += extraHeaders
         let path = url.dropFirst(endpoints.base.string.count).prefix { $0 != "?" }
         logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)"])
-        let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        } catch var error as DeviceCredentialError where error.code == .networkError {
+            error.message += "; API URL \(shownBaseURL)"  // "server down" says which server
+            throw error
+        }
         logger.debug("response", metadata: ["path": "\(path)", "status": "\(response.status)"])
-        guard response.status == 200 else { throw ResponseInterpreter.error(for: response, now: now()) }
+        guard response.status == 200 else {
+            var error = ResponseInterpreter.error(for: response, now: now())
+            if [404, 405].contains(response.status), !endpoints.base.string.hasSuffix("/v1") {
+                error.message +=
+                    "; the API URL \(shownBaseURL) does not end with /v1 (e.g. https://api.authsignal.com/v1)"
+            }
+            throw error
+        }
         return response
+    }
+
+    /// The API URL as a message may show it: without any user name or password in it.
+    private var shownBaseURL: String {
+        let base = endpoints.base
+        guard base.string.contains("@") else { return DisplayText.terminal(base.string) }
+        return DisplayText.terminal("\(base.scheme)://\(base.host)" + (base.port.map { ":\($0)" } ?? ""))
     }
 
     private static func encode(_ body: some Encodable) throws -> [UInt8] {

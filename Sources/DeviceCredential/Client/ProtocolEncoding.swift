@@ -25,7 +25,9 @@ enum ResponseInterpreter {
         guard mediaType == "application/json" else {
             throw DeviceCredentialError(
                 code: .invalidResponse,
-                message: "the server answered \(response.header("content-type") ?? "no content type"), not JSON",
+                message: "the server answered "
+                    + (response.header("content-type").map { DisplayText.terminal($0, limit: 100) } ?? "no content type")
+                    + ", not JSON",
                 httpStatus: 200)
         }
         guard !response.body.isEmpty else {
@@ -41,13 +43,15 @@ enum ResponseInterpreter {
     }
 
     /// The error a non-200 answer stands for: the service's `errorCode` when it sent one. `now` measures
-    /// a `Retry-After` date.
+    /// a `Retry-After` date. The service's words reach the message only through `DisplayText.terminal`:
+    /// a person reads it on a terminal or in a log.
     static func error(for response: HTTPResponse, now: Date) -> DeviceCredentialError {
         let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: Data(response.body))
         let retryAfter = response.header("retry-after").flatMap { RetryAfter.delay($0, now: now) }
         if let serviceCode = body?.errorCode ?? body?.error, !serviceCode.isEmpty {
             return DeviceCredentialError(
-                code: .init(rawValue: serviceCode), message: body?.errorDescription ?? serviceCode,
+                code: .init(rawValue: DisplayText.terminal(serviceCode, limit: 100)),
+                message: DisplayText.terminal(body?.errorDescription ?? serviceCode, limit: 300),
                 httpStatus: response.status, retryAfter: retryAfter, errorCode: serviceCode)
         }
         let (code, message): (DeviceCredentialError.Code, String) =
@@ -68,7 +72,8 @@ enum ResponseInterpreter {
         switch error {
         case .keyNotFound(let key, _): return "missing \(key.stringValue)"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "wrong type at \(DisplayText.terminal(path, limit: 100))"
         case .dataCorrupted: return "malformed JSON"
         @unknown default: return "unreadable"
         }

@@ -66,7 +66,7 @@ enum Wire {
         var deviceId: String?
         var userAgent: String?
         var ipAddress: String?
-        var expiresAt: Double?
+        var expiresAt: LenientNumber?
         var custom: JSONValue?
         var user: User?
 
@@ -75,7 +75,8 @@ enum Wire {
             return AppChallenge(
                 challengeId: challengeId, userAuthenticatorId: userAuthenticatorId, userId: userId,
                 actionCode: actionCode, idempotencyKey: idempotencyKey, deviceId: deviceId, userAgent: userAgent,
-                ipAddress: ipAddress, expiresAt: expiresAt.map(Wire.unixDate), custom: custom, userCustom: user?.custom)
+                ipAddress: ipAddress, expiresAt: expiresAt?.value.flatMap(Wire.unixDate), custom: custom,
+                userCustom: user?.custom)
         }
     }
 
@@ -89,14 +90,35 @@ enum Wire {
         var errorDescription: String?
     }
 
-    /// An ISO-8601 timestamp, with or without fractional seconds; nil when it is neither.
-    static func date(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+    /// A number that may be absent, a string, or too large for a Double: any of those is nil (unknown)
+    /// instead of failing the whole answer, so a challenge with a garbled expiry can still be shown.
+    struct LenientNumber: Decodable {
+        var value: Double?
+
+        init(from decoder: any Decoder) throws {
+            value = try? decoder.singleValueContainer().decode(Double.self)
+        }
     }
 
-    /// Unix seconds, or milliseconds when above 10^12 (as the contract says for challenges).
-    static func unixDate(_ value: Double) -> Date {
-        Date(timeIntervalSince1970: value > 1e12 ? value / 1000 : value)
+    /// The times a server may plausibly name: from 1970 to the end of year 9999. Outside it (1e300, a
+    /// negative number) a time is unknown: formatting or subtracting it could trap.
+    static let plausibleUnixSeconds: ClosedRange<Double> = 0...253_402_300_799
+
+    /// An ISO-8601 timestamp, with or without fractional seconds; nil when it is neither or not plausible.
+    static func date(_ text: String) -> Date? {
+        let date =
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        guard let date, plausibleUnixSeconds.contains(date.timeIntervalSince1970) else { return nil }
+        return date
+    }
+
+    /// Unix seconds, or milliseconds when above 10^12 (as the contract says for challenges); nil (unknown)
+    /// when not finite or not plausible.
+    static func unixDate(_ value: Double) -> Date? {
+        guard value.isFinite else { return nil }
+        let seconds = value > 1e12 ? value / 1000 : value
+        guard plausibleUnixSeconds.contains(seconds) else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 }

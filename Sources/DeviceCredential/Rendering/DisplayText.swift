@@ -26,6 +26,22 @@ public enum DisplayText {
         return String(shown.prefix(max(0, limit - 1))) + "…"
     }
 
+    /// The last guard where a composed message leaves for a terminal or a log: any character `terminal`
+    /// would escape is escaped, except a backslash, so text already rendered (whose escapes are plain
+    /// backslashes) comes out unchanged and a value that slipped through unrendered still cannot act.
+    public static func guarded(_ message: String) -> String {
+        var shown = ""
+        shown.reserveCapacity(message.utf8.count)
+        for scalar in message.unicodeScalars {
+            if scalar != "\\", let escape = escape(for: scalar) {
+                shown += escape
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
+
     /// For a notification body with the `body-markup` capability, or Pango markup in a dialog
     /// (zenity, kdialog): `terminal(text)` with `&`, `<`, `>`, `"` and `'` as entities.
     public static func markup(_ text: String) -> String {
@@ -35,6 +51,23 @@ public enum DisplayText {
     /// `markup(text)` cut to at most `limit` characters of the text before escaping, as `terminal(_:limit:)`.
     public static func markup(_ text: String, limit: Int) -> String {
         markup(unescapedTerminalText: terminal(text, limit: limit))
+    }
+
+    /// A JSON text (as an encoder wrote it) with the characters a terminal could act on written as `\uXXXX`
+    /// escapes: DEL, the C1 controls (U+0080-U+009F), the line and paragraph separators and the bidirectional
+    /// overrides and isolates. Encoders already escape C0 controls; these they leave raw, and a person may
+    /// `cat` the output. The document means the same: outside strings every such character is an escape.
+    public static func json(_ encoded: String) -> String {
+        var shown = ""
+        shown.reserveCapacity(encoded.utf8.count)
+        for scalar in encoded.unicodeScalars {
+            if scalar.value >= 0x7F, escape(for: scalar) != nil {
+                shown += "\\u" + hex(scalar.value, digits: 4).lowercased()
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     /// Whether `text` would be shown differently from how it reads: a check for values that must be

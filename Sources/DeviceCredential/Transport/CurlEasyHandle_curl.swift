@@ -34,6 +34,7 @@ final class CurlEasyHandle: @unchecked Sendable {
         try set(CURLOPT_URL, request.url)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")  // redirects are followed by CurlTransport; never to file://
         try set(CURLOPT_FOLLOWLOCATION, 0)
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(configuration.timeout))
         try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))

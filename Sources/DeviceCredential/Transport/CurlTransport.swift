@@ -26,10 +26,13 @@ public final class CurlTransport: HTTPTransport {
             guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location") else {
                 return response
             }
-            let target = try APIURL(Self.resolve(location, against: origin))
-            guard target.isSameOrigin(as: origin) else {
+            // A redirect is the server's answer, not the configuration: one to file:// or to plain http
+            // elsewhere is a network failure (as one to another host), never an invalid configuration.
+            guard let target = try? APIURL(Self.resolve(location, against: origin)), target.isSameOrigin(as: origin)
+            else {
                 throw DeviceCredentialError(
-                    code: .networkError, message: "refused a redirect from \(origin.host) to another host")
+                    code: .networkError,
+                    message: "refused a redirect from \(origin.host) to another host or to a scheme other than http(s)")
             }
             current.url = target.string
             if response.status == 303 {

@@ -32,10 +32,16 @@ public struct PromptRequest: Sendable {
 
     /// Builds the request for `challenge`, computing the time left at `now`.
     public init(challenge: AppChallenge, profile: DeviceProfile, now: Date) {
-        let left = challenge.expiresAt.map { Duration.seconds(max(0, $0.timeIntervalSince(now))) }
+        let left = challenge.expiresAt.map { Self.duration(seconds: $0.timeIntervalSince(now)) }
         self.init(
             challenge: challenge, profileName: profile.name, needsVerificationCode: profile.usesNumberMatching,
             timeLeft: left)
+    }
+
+    /// `Duration.seconds(_:)` traps on a value past its range; a network time is cut to a year first.
+    static func duration(seconds: Double) -> Duration {
+        guard seconds > 0 else { return .zero }
+        return .seconds(min(seconds, 365 * 86_400))
     }
 }
 

@@ -23,25 +23,38 @@ public enum ChallengeText {
         lines.append("Action: \(challenge.actionCode.map { render($0) } ?? "unknown")")
         if let user = challenge.userId { lines.append("User: \(render(user))") }
         lines.append("IP address: \(challenge.ipAddress.map { render($0) } ?? "unknown")")
-        lines.append("Browser: \(challenge.userAgent.map { render($0) } ?? "unknown")")
-        if let left = request.timeLeft { lines.append("Time left: \(timeLeft(left))") }
+        // The browser in a few words ("Chrome 131 on Linux"); the command prompter's JSON has it whole.
+        lines.append("Browser: \(challenge.userAgent.map { render(UserAgentSummary.text(for: $0)) } ?? "unknown")")
+        lines.append("Time left: \(request.timeLeft.map(timeLeft) ?? "unknown")")
         lines.append("Profile: \(render(request.profileName))")
         if request.needsVerificationCode { lines.append("Approving needs the code shown in the browser.") }
         return lines
     }
 
-    /// "1 min 05 s" or "42 s".
+    /// The command that approves from a terminal with the number-matching code, naming the profile
+    /// unless it is the default one: "devicecred approve --code CODE --profile work".
+    public static func approveCommand(
+        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal
+    ) -> String {
+        let profile =
+            request.profileName == DeviceProfile.defaultName ? "" : " --profile \(render(request.profileName))"
+        return "devicecred approve --code CODE" + profile
+    }
+
+    /// "1 min 05 s" or "42 s"; negative durations are "0 s".
     public static func timeLeft(_ duration: Duration) -> String {
-        let seconds = Int(duration.components.seconds)
+        let seconds = max(0, Int(clamping: duration.components.seconds))
         return seconds >= 60 ? "\(seconds / 60) min \(seconds % 60 < 10 ? "0" : "")\(seconds % 60) s" : "\(seconds) s"
     }
 
-    /// The JSON document the command prompter writes to the command's standard input.
+    /// The JSON document the command prompter writes to the command's standard input: the values exact,
+    /// with C1 controls and line separators as `\uXXXX` too (`DisplayText.json`), for a command that logs it.
     public static func json(for request: PromptRequest) -> [UInt8] {
         let document = PromptDocument(request)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(document))) ?? Array("{}".utf8)
+        guard let data = try? encoder.encode(document) else { return Array("{}".utf8) }
+        return Array(DisplayText.json(String(decoding: data, as: UTF8.self)).utf8)
     }
 
     /// The command prompter's stdin document: stable keys for scripts.
@@ -66,8 +79,9 @@ public enum ChallengeText {
             ipAddress = challenge.ipAddress
             userAgent = challenge.userAgent
             deviceId = challenge.deviceId
-            expiresAt = challenge.expiresAt.map { Int($0.timeIntervalSince1970) }
-            secondsLeft = request.timeLeft.map { Int($0.components.seconds) }
+            // Total: a time the library let through is plausible, but no conversion here may trap on one.
+            expiresAt = challenge.expiresAt.flatMap { Int(exactly: $0.timeIntervalSince1970.rounded(.down)) }
+            secondsLeft = request.timeLeft.map { max(0, Int(clamping: $0.components.seconds)) }
             needsVerificationCode = request.needsVerificationCode
         }
     }

@@ -32,7 +32,10 @@ public final class NotificationPrompter: ChallengePrompter {
     public func prompt(_ request: PromptRequest) async throws -> PromptDecision {
         let canApprove = !request.needsVerificationCode || codeEntry != nil
         var body = ChallengeText.details(for: request, rendering: DisplayText.markup)
-        if !canApprove { body.append("Install zenity or kdialog, or use devicecred approve --code, to approve.") }
+        if !canApprove {
+            let command = ChallengeText.approveCommand(for: request, rendering: DisplayText.markup)
+            body.append("Install zenity or kdialog, or use \(command), to approve.")
+        }
         var actions = [(key: "deny", label: "Deny")]
         if canApprove { actions.insert((key: "approve", label: "Approve"), at: 0) }
         let id = try bus.notify(

@@ -2,31 +2,38 @@ import ArgumentParser
 import DeviceCredential
 import FoundationEssentials
 
-/// `devicecred approve`: approves a challenge (default: the pending one), with the number-matching code
-/// when the profile uses number matching.
+/// `devicecred approve`: approves a challenge, with the number-matching code when the profile uses number
+/// matching. Without an id, it shows the pending challenge on the terminal and asks first.
 struct ApproveCommand: DevicecredCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
-        abstract: "Approve a challenge (default: the pending one).",
+        abstract: "Approve a challenge (without an id: show the pending one and ask first).",
         discussion: """
-            A profile enrolled with --number-matching never approves without a code: give --code, or run \
-            approve on a terminal to be asked for it. A TPM key with a PIN asks for the PIN on the terminal, \
-            or reads it from --pin-file; a wrong PIN typed on a terminal may be retyped (3 tries in all).
+            Without a challenge id, approve shows the pending challenge on the terminal and asks for \
+            confirmation (or for the number-matching code); with no terminal it refuses (exit 2): scripts \
+            give the id. A profile enrolled with --number-matching never approves without a code: give \
+            --code, or run approve on a terminal to be asked for it. A TPM key with a PIN asks for the PIN \
+            on the terminal, or reads it from --pin-file; a wrong PIN typed on a terminal may be retyped \
+            (3 tries in all).
             """)
 
-    @Argument(help: ArgumentHelp("The challenge to approve (default: the pending one).", valueName: "challenge-id"))
+    @Argument(
+        help: ArgumentHelp(
+            "The challenge to approve (default: the pending one, shown and confirmed on the terminal).",
+            valueName: "challenge-id"))
     var challengeID: String?
 
     @Option(help: ArgumentHelp("The number-matching code the browser shows.", valueName: "code"))
     var code: String?
 
     @OptionGroup var pinOptions: PINOptions
+    @OptionGroup var detailOptions: DetailOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let code, code.allSatisfy(\.isWhitespace) { throw ValidationError("--code is empty") }
-        if let challengeID, challengeID.isEmpty { throw ValidationError("the challenge id is empty") }
+        try ChallengeID.validate(challengeID)
     }
 
     func execute(in context: CommandContext) async throws {
@@ -39,20 +46,28 @@ struct ApproveCommand: DevicecredCommand {
                 "the profile '\(opened.profile.name)' uses number matching: pass --code CODE (the code the browser shows)"
             )
         }
-        let challenge = try await ChallengeAnswer.target(challengeID, client: opened.client)
+        var challenge: AppChallenge?
+        if challengeID == nil {
+            try ChallengeConfirmation.requireTerminal(toPickFor: .approve)
+            challenge = try await ChallengeConfirmation.showPending(
+                client: opened.client, fullUserAgent: detailOptions.full)
+        }
         var verificationCode = code
         if opened.profile.usesNumberMatching, verificationCode == nil {
-            if let challenge { StandardStream.error.write(HumanText.challenge(challenge, now: Date()) + "\n") }
+            // Typing the code the browser shows is the confirmation: only the person at that browser knows it.
             let typed = TerminalInput.readLine(prompt: "Code shown in the browser: ", echo: true)
             guard let typed, !typed.allSatisfy(\.isWhitespace) else {
                 throw CommandFailure.usage("verification_code_required", "no code was typed; nothing was approved")
             }
             verificationCode = String(typed.filter { !$0.isWhitespace })
+        } else if let challenge {
+            try ChallengeConfirmation.confirm(.approve, challenge)
         }
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
             id, approved: true, verificationCode: verificationCode.map { String($0.filter { !$0.isWhitespace }) },
             in: opened, pin: pinOptions.input, requiresPIN: key.requiresPIN)
+        let shownID = HumanText.shown(id)
         guard isVerified else {
             let option = opened.profile.name == DeviceProfile.defaultName ? "" : " --profile \(opened.profile.name)"
             let hint =
@@ -62,54 +77,64 @@ struct ApproveCommand: DevicecredCommand {
                     + option
             throw CommandFailure(
                 code: "not_verified",
-                message: "the server refused the approval of challenge \(id) (isVerified=false); \(hint); "
+                message: "the server refused the approval of challenge \(shownID) (isVerified=false); \(hint); "
                     + "the challenge is used up",
                 status: .approvalNotVerified)
         }
         context.console.result(
-            Documents.answer(challengeId: id, approved: true, isVerified: true), human: "approved challenge \(id)")
+            Documents.answer(challengeId: id, approved: true, isVerified: true), human: "approved challenge \(shownID)")
     }
 }
 
-/// `devicecred deny`: denies a challenge (default: the pending one).
+/// `devicecred deny`: denies a challenge. Without an id, it shows the pending challenge on the terminal
+/// and asks first.
 struct DenyCommand: DevicecredCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deny", abstract: "Deny a challenge (default: the pending one).",
-        discussion: "The denial is signed too: a TPM key with a PIN asks for the PIN as approve does.")
+        commandName: "deny", abstract: "Deny a challenge (without an id: show the pending one and ask first).",
+        discussion: """
+            Without a challenge id, deny shows the pending challenge on the terminal and asks for \
+            confirmation; with no terminal it refuses (exit 2): scripts give the id. The denial is signed \
+            too: a TPM key with a PIN asks for the PIN as approve does.
+            """)
 
-    @Argument(help: ArgumentHelp("The challenge to deny (default: the pending one).", valueName: "challenge-id"))
+    @Argument(
+        help: ArgumentHelp(
+            "The challenge to deny (default: the pending one, shown and confirmed on the terminal).",
+            valueName: "challenge-id"))
     var challengeID: String?
 
     @OptionGroup var pinOptions: PINOptions
+    @OptionGroup var detailOptions: DetailOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let challengeID, challengeID.isEmpty { throw ValidationError("the challenge id is empty") }
+        try ChallengeID.validate(challengeID)
     }
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
         let key = try opened.requireLocalKey()
-        let challenge = try await ChallengeAnswer.target(challengeID, client: opened.client)
+        var challenge: AppChallenge?
+        if challengeID == nil {
+            try ChallengeConfirmation.requireTerminal(toPickFor: .deny)
+            let pending = try await ChallengeConfirmation.showPending(
+                client: opened.client, fullUserAgent: detailOptions.full)
+            try ChallengeConfirmation.confirm(.deny, pending)
+            challenge = pending
+        }
         let id = challenge?.challengeId ?? challengeID ?? ""
         let isVerified = try await ChallengeAnswer.send(
             id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input,
             requiresPIN: key.requiresPIN)
         context.console.result(
-            Documents.answer(challengeId: id, approved: false, isVerified: isVerified), human: "denied challenge \(id)")
+            Documents.answer(challengeId: id, approved: false, isVerified: isVerified),
+            human: "denied challenge \(HumanText.shown(id))")
     }
 }
 
-/// What approve and deny share: finding the challenge, and reading the server's answer in their terms.
+/// What approve and deny share: reading the server's answer in their terms.
 enum ChallengeAnswer {
-    /// The pending challenge when no id was given (`no_pending_challenge` if none); nil when an id was given.
-    static func target(_ challengeID: String?, client: DeviceCredentialClient) async throws -> AppChallenge? {
-        guard challengeID == nil else { return nil }
-        guard let pending = try await client.getChallenge() else { throw CommandFailure.noPendingChallenge }
-        return pending
-    }
-
     /// Signs and sends the answer, with the key's PIN when it has one.
     static func send(
         _ challengeID: String, approved: Bool, verificationCode: String?, in opened: ProfileContext,

@@ -6,9 +6,10 @@ import FoundationEssentials
 struct ChallengeCommand: DevicecredCommand {
     static let configuration = CommandConfiguration(
         commandName: "challenge",
-        abstract: "Show the pending challenge (action, IP address, user agent, time left, custom data), if any.",
+        abstract: "Show the pending challenge (action, IP address, browser, time left, custom data), if any.",
         discussion: "Prints \"no pending challenge\" (with --json: null) and exits 0 when nothing is pending.")
 
+    @OptionGroup var detailOptions: DetailOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
@@ -21,6 +22,7 @@ struct ChallengeCommand: DevicecredCommand {
         }
         let now = Date()
         context.console.result(
-            Documents.challenge(challenge, now: now), human: HumanText.challenge(challenge, now: now))
+            Documents.challenge(challenge, now: now),
+            human: HumanText.challenge(challenge, now: now, fullUserAgent: detailOptions.full))
     }
 }

@@ -10,6 +10,12 @@ struct OutputOptions: ParsableArguments {
     var verbose = false
 }
 
+/// `--full`, on the commands that show a challenge.
+struct DetailOptions: ParsableArguments {
+    @Flag(help: "Show the browser's whole User-Agent instead of a summary such as \"Chrome 131 on Linux\".")
+    var full = false
+}
+
 /// Which profile to act on, and where its server is.
 struct ProfileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The profile to act on: one enrollment (tenant, user, key).", valueName: "name"))

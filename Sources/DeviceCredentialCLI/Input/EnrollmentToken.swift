@@ -69,7 +69,8 @@ enum EnrollmentToken {
         var payload = parts[1].replacing("-", with: "+").replacing("_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
         guard let data = Data(base64Encoded: String(payload)),
-            let claims = try? JSONDecoder().decode(Claims.self, from: data), let exp = claims.exp
+            let claims = try? JSONDecoder().decode(Claims.self, from: data), let exp = claims.exp,
+            exp.isFinite, (0...253_402_300_799).contains(exp)  // 1970 to year 9999: anything else says nothing
         else { return nil }
         return Date(timeIntervalSince1970: exp)
     }

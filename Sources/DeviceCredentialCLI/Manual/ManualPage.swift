@@ -133,7 +133,8 @@ enum ManualPage {
             "devicecred enroll --token-file /run/enroll-token --api-url https://api.authsignal.com/v1 --tenant-id TENANT"
         ),
         ("Enroll with the token on standard input:", "get-token | devicecred enroll --token - --key-store file"),
-        ("Approve the pending challenge:", "devicecred challenge && devicecred approve"),
+        ("Approve the pending challenge after seeing it (asks y/N on the terminal):", "devicecred approve"),
+        ("Approve from a script, by id:", "devicecred approve 01e8189d-272a-49ee-9409-e160ecec881a"),
         ("Number matching:", "devicecred approve --code 42"),
         ("Read the pending challenge from a script:", "devicecred challenge --json | jq -r .actionCode"),
     ]

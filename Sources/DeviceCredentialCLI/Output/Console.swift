@@ -27,9 +27,10 @@ public struct Console: Sendable {
         StandardStream.output.write(text.hasSuffix("\n") ? text : text + "\n")
     }
 
-    /// A message on standard error, prefixed `devicecred: `.
+    /// A message on standard error, prefixed `devicecred: `. Its outside parts were rendered where the
+    /// message was made; `DisplayText.guarded` is the last guard, so no control character ever leaves.
     func message(_ text: String) {
-        StandardStream.error.write("devicecred: \(text)\n")
+        StandardStream.error.write("devicecred: \(DisplayText.guarded(text))\n")
     }
 
     /// Reports a failure: the error document with `--json` (on standard output), and the message on standard error.

@@ -1,8 +1,13 @@
 import DeviceCredential
 import FoundationEssentials
 
-/// The short, readable text printed without `--json`.
+/// The short, readable text printed without `--json`. Every value that came from outside (the server,
+/// the browser through the server, the backend) goes through `shown(_:)`, i.e. `DisplayText.terminal`:
+/// an escape sequence or a newline in a User-Agent is printed as `\e` or `\n`, never acted on.
 enum HumanText {
+    /// Outside text as a terminal may print it.
+    static func shown(_ text: String) -> String { DisplayText.terminal(text) }
+
     /// Label/value rows, values aligned in one column across every block a command prints; absent values are left out.
     static func rows(_ rows: [(String, String?)]) -> String {
         rows.compactMap { label, value in
@@ -23,15 +28,15 @@ enum HumanText {
         rows(
             [
                 ("profile", profile.name),
-                ("server", "\(profile.apiURL) (tenant \(profile.tenantID))"),
-                ("device name", profile.deviceName),
+                ("server", "\(shown(profile.apiURL)) (tenant \(shown(profile.tenantID)))"),
+                ("device name", profile.deviceName.map(shown)),
                 ("matching", profile.usesNumberMatching ? "number matching (approve asks for the code)" : nil),
             ] + keyRows(key, of: profile))
     }
 
     static func credential(_ credential: AppCredential, now: Date) -> String {
         rows([
-            ("credential", "\(credential.userAuthenticatorId) (user \(credential.userId))"),
+            ("credential", "\(shown(credential.userAuthenticatorId)) (user \(shown(credential.userId)))"),
             ("verified", credential.verifiedAt.map { TimeFormatting.timestamp($0, now: now) }),
             ("last used", credential.lastVerifiedAt.map { TimeFormatting.timestamp($0, now: now) }),
             (
@@ -46,22 +51,27 @@ enum HumanText {
     ) -> String {
         let headline =
             wasEnrolled
-            ? "already enrolled: profile '\(profile.name)' is authenticator \(credential.userAuthenticatorId) "
-                + "for user \(credential.userId) (same key)"
-            : "enrolled profile '\(profile.name)' as authenticator \(credential.userAuthenticatorId) "
-                + "for user \(credential.userId)"
+            ? "already enrolled: profile '\(profile.name)' is authenticator \(shown(credential.userAuthenticatorId)) "
+                + "for user \(shown(credential.userId)) (same key)"
+            : "enrolled profile '\(profile.name)' as authenticator \(shown(credential.userAuthenticatorId)) "
+                + "for user \(shown(credential.userId))"
         return headline + "\n" + rows(keyRows(key, of: profile))
     }
 
-    static func challenge(_ challenge: AppChallenge, now: Date) -> String {
-        let expiry = challenge.expiresAt.map { " (\(TimeFormatting.expiry($0, now: now)))" } ?? ""
-        return "pending challenge \(challenge.challengeId)\(expiry)\n"
+    /// A pending challenge: the browser as a short summary ("Chrome 131 on Linux"), or with `fullUserAgent`
+    /// the whole User-Agent; an expiry the server did not give (or gave as nonsense) is "expiry unknown".
+    static func challenge(_ challenge: AppChallenge, now: Date, fullUserAgent: Bool = false) -> String {
+        let expiry = challenge.expiresAt.map { TimeFormatting.expiry($0, now: now) } ?? "expiry unknown"
+        return "pending challenge \(shown(challenge.challengeId)) (\(expiry))\n"
             + rows([
-                ("action", challenge.actionCode),
-                ("user", challenge.userId),
-                ("from", challenge.ipAddress),
-                ("user agent", challenge.userAgent),
-                ("device", challenge.deviceId),
+                ("action", challenge.actionCode.map(shown)),
+                ("user", challenge.userId.map(shown)),
+                ("from", challenge.ipAddress.map(shown)),
+                fullUserAgent
+                    ? ("user agent", challenge.userAgent.map(shown))
+                    : ("browser", challenge.userAgent.map { shown(UserAgentSummary.text(for: $0)) }),
+                ("device", challenge.deviceId.map(shown)),
+                // JSONRendering already writes every control and separator as a \uXXXX escape.
                 ("custom", challenge.custom.map(JSONRendering.render)),
                 ("user custom", challenge.userCustom.map(JSONRendering.render)),
             ])
@@ -72,9 +82,9 @@ enum HumanText {
         let header = ["PROFILE", "USER", "KEY", "SERVER"]
         let lines = profiles.map { profile in
             [
-                profile.name, profile.userID ?? "-",
+                profile.name, profile.userID.map(shown) ?? "-",
                 "\(profile.keyKind == .tpm ? "TPM" : profile.keyKind.rawValue)/\(profile.keyStore)",
-                profile.apiURL,
+                shown(profile.apiURL),
             ]
         }
         let widths = (0..<header.count).map { column in ([header] + lines).map { $0[column].count }.max() ?? 0 }

@@ -2,9 +2,13 @@ import FoundationEssentials
 
 /// Times as people read them in a terminal: "expires in 4m 12s".
 enum TimeFormatting {
-    /// "4m 12s", "1h 5m", "12s"; at most two units, rounded down.
+    /// Longer than any time worth counting (about 31 million years): longer ones are cut to it, so no
+    /// value, however large or not a number, can trap the conversion to `Int`.
+    static let longest: Double = 1e15
+
+    /// "4m 12s", "1h 5m", "12s"; at most two units, rounded down. Total: NaN and negatives are "0s".
     static func duration(seconds: Double) -> String {
-        let total = Int(max(0, seconds).rounded(.down))
+        let total = seconds > 0 ? Int(min(seconds, longest).rounded(.down)) : 0
         let (days, hours, minutes, rest) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60)
         let parts: [(Int, String)] = [(days, "d"), (hours, "h"), (minutes, "m"), (rest, "s")]
         guard let first = parts.firstIndex(where: { $0.0 > 0 }) else { return "0s" }

@@ -1,3 +1,5 @@
+import DeviceCredential
+
 /// Asks the person for the PIN of a profile's TPM key, after they decided to approve or deny a
 /// challenge: both answers are signed, and a key with a PIN signs only with it.
 ///
@@ -27,9 +29,10 @@ public struct PINRequest: Sendable {
         self.maximumAttempts = maximumAttempts
     }
 
-    /// What the PIN is for, e.g. "TPM PIN to approve signIn (profile work)".
+    /// What the PIN is for, e.g. "TPM PIN to approve signIn (profile work)"; the action code as
+    /// `DisplayText.terminal` shows it (this text reaches terminals, pinentry and a command's environment).
     public var prompt: String {
-        let action = challenge.challenge.actionCode ?? "the sign-in"
+        let action = challenge.challenge.actionCode.map { DisplayText.terminal($0) } ?? "the sign-in"
         return "TPM PIN to \(approving ? "approve" : "deny") \(action) (profile \(challenge.profileName))"
     }
 

@@ -3,9 +3,9 @@ import Synchronization
 
 /// A tiny HTTP/1.1 server on loopback that answers as a test tells it: the fault-injection double
 /// (500s, garbage, hangs, resets) the real server would never produce on demand.
-final class HTTPFixture: Sendable {
+public final class HTTPFixture: Sendable {
     /// What the fixture does with one request.
-    enum Action: Sendable {
+    public enum Action: Sendable {
         /// Answers with a status, header fields and a body, then closes.
         case respond(status: Int, headers: [String: String], body: String)
         /// Reads the request and never answers, until the client gives up.
@@ -15,20 +15,20 @@ final class HTTPFixture: Sendable {
     }
 
     /// One request as received.
-    struct Request: Sendable {
-        var method: String
-        var target: String
-        var headers: [String: String]
-        var body: String
+    public struct Request: Sendable {
+        public var method: String
+        public var target: String
+        public var headers: [String: String]
+        public var body: String
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let recorded = Mutex<[Request]>([])
     private let handler: @Sendable (Request) -> Action
 
     /// Starts listening on 127.0.0.1 on a free port.
-    init(handler: @escaping @Sendable (Request) -> Action) throws {
+    public init(handler: @escaping @Sendable (Request) -> Action) throws {
         self.handler = handler
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
@@ -61,18 +61,18 @@ final class HTTPFixture: Sendable {
     }
 
     /// A convenience fixture answering every request the same way.
-    convenience init(always action: Action) throws {
+    public convenience init(always action: Action) throws {
         try self.init { _ in action }
     }
 
     /// `http://127.0.0.1:PORT/v1`
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// The requests received so far.
-    var requests: [Request] { recorded.withLock { $0 } }
+    public var requests: [Request] { recorded.withLock { $0 } }
 
     /// Waits until the fixture has received a request (a condition polled, with a 60 s deadline).
-    func waitForRequest() async throws {
+    public func waitForRequest() async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while requests.isEmpty {
             guard ContinuousClock.now < deadline else { throw FixtureError.noRequest }
@@ -81,7 +81,7 @@ final class HTTPFixture: Sendable {
     }
 
     /// Stops accepting connections: the accept thread sees the shutdown and closes the listener.
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
@@ -153,7 +153,7 @@ final class HTTPFixture: Sendable {
     }
 }
 
-enum FixtureError: Error {
+public enum FixtureError: Error {
     case cannotListen
     case noRequest
 }
