@@ -59,7 +59,7 @@ public enum DevicecredTool {
 
     private static func bootstrapLogging(verbose: Bool) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DisplayTextLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = verbose ? .debug : .warning
             return handler
         }

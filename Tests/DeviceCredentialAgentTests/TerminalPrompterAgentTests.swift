@@ -110,7 +110,10 @@ struct TerminalPrompterAgentTests {
                 "userAgent": "x\u{1B}[1A\u{1B}[2K\rfrom 10.0.0.1 (office VPN)\nforged\u{9B}2J",
                 "ipAddress": "198.51.100.66\u{1B}[2K\r203.0.113.1",
             ])
-        try await pane.log.waitForLine(containing: "challenge received")
+        let received = try await pane.log.waitForLine(containing: "challenge received")
+        // The log (stderr, the journal under systemd) shows the address escaped too.
+        #expect(received.contains(#"198.51.100.66\e[2K\r203.0.113.1"#), "\(received)")
+        #expect(!pane.log.lines.joined().unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" })
         try await output.stdout.waitForText("Approve? [y/n] ")
         // The terminal turns each newline into CR LF: only that CR is the terminal's own.
         let written = output.stdout.lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
