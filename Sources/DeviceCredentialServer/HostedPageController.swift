@@ -76,6 +76,8 @@ struct HostedPageController: Sendable {
             case .failed:
                 let continueToken = services.tokens.token(for: action, scope: claims.scope, at: now)
                 return HostedPages.refused(action, denied: false, continueToken: continueToken)
+            case .superseded:
+                return HostedPages.superseded(action, token: token)
             }
         }
     }

@@ -134,6 +134,20 @@ enum HostedPages {
         )
     }
 
+    /// Another push for this action was sent after this one (from another tab, say): this one is void.
+    static func superseded(_ action: ActionRecord, token: String) -> Response {
+        let next: HTML = action.state == .challengeRequired ? pushForm(token: token, label: "Send a new push") : ""
+        return HTMLResponse.page(
+            "This push was replaced",
+            """
+            \(summary(action))
+            <p>A newer push was sent for this sign-in, so this one can no longer be answered.</p>
+            \(next)
+            """,
+            redirect: RedirectTarget(of: action)
+        )
+    }
+
     // MARK: errors
 
     /// A failure as a page, with the status the Client API would answer.
