@@ -173,11 +173,16 @@ import Testing
     ])
     func durationsOutOfBoundsStopTheServerNamingTheOption(arguments: [String]) async throws {
         let server = try RunningServer(arguments: ["--port", "0"] + arguments)
+        // Either it announces itself (the bug: it listens, and traps later) or its stdout ends as it exits.
+        if let announced = await server.readLines(1) {
+            _ = server.stop()
+            Issue.record("the server started with \(arguments): \(announced)")
+            return
+        }
         server.process.waitUntilExit()
         #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 64)
         let errors = server.errorOutput
         #expect(errors.contains(arguments[0]), "\(errors)")
-        #expect(await server.readLines(1) == nil)
     }
 
     @Test func persistsAcrossProcessRestarts() async throws {
