@@ -230,6 +230,25 @@ import Testing
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }
 
+    /// A rule priority that does not fit an Int is refused, never trapped on. (Foundation's decoder reports
+    /// it as invalid JSON without naming the field; the TOML line is valid, so that message is the same.)
+    @Test(arguments: ["1e300", "1e19", "99999999999999999999", "-1e300"])
+    func rulePrioritiesThatOverflowAnIntAreRefused(value: String) {
+        let toml = """
+            [[actions.signIn.rules]]
+            id = "r"
+            priority = \(value)
+            outcome = "BLOCK"
+            conditions = []
+            """
+        #expect(refusal(toml, toml: true) != nil)
+        let json = #"""
+            {"actions": {"signIn": {"rules": [{"id": "r", "priority": \#(value), "outcome": "BLOCK", "conditions": []}]}}}
+            """#
+        #expect(refusal(json, toml: false) != nil)
+        #expect(refusal(json.replacingOccurrences(of: value, with: "3"), toml: false) == nil)
+    }
+
     @Test func theLongestDurationsStillServeAChallenge() async throws {
         #expect(refusal("challengeTtl = 86400\nidleTimeout = 86400", toml: true) == nil)
         try await TestServer {
