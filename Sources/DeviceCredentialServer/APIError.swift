@@ -48,4 +48,13 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static func alreadyAnswered() -> APIError {
         .init(.invalidRequest, status: .conflict, "the challenge has already been answered")
     }
+    static func superseded() -> APIError {
+        .init(.invalidRequest, status: .conflict, "a newer push for this action replaced the challenge")
+    }
+    /// The action left `CHALLENGE_REQUIRED`: its state is final for device answers.
+    static func actionSettled(_ state: ActionState) -> APIError {
+        .init(
+            .invalidRequest, status: .conflict,
+            "the action is already \(state.rawValue), so its challenge can no longer be answered")
+    }
 }

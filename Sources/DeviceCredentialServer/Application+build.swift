@@ -19,6 +19,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let host = configuration.host
     return Application(
         router: router,
+        // validate() bounded the timeout to a day, so the nanoseconds fit an Int64.
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "devicecred-server"),
         onServerRunning: { channel in
             if let onListening, let port = channel.localAddress?.port { await onListening(host, port) }

@@ -32,7 +32,7 @@ struct ClientAPIController: Sendable {
         let now = services.now
         let claims = try services.authentication.requireBearer(request, at: now)
         let body = try await JSONBody.decode(StartBody.self, from: request)
-        if let action = body.action, action != claims.other.actionCode {
+        if let action = body.action, !action.isSameIdentifier(as: claims.other.actionCode) {
             throw APIError.invalidRequest("action does not match the token's action")
         }
         let challenge = try await PushChallenges(services: services)
@@ -49,7 +49,7 @@ struct ClientAPIController: Sendable {
         switch try await PushChallenges(services: services).progress(of: body.challengeId, for: claims, at: now) {
         case .pending:
             response = PollResponse(isVerified: false, isConsumed: false)
-        case .expired, .declined, .failed:
+        case .expired, .declined, .failed, .superseded:
             // Over without a token: consumed, so the browser stops polling.
             response = PollResponse(isVerified: false, isConsumed: true)
         case .approved(let accessToken, _):

@@ -20,6 +20,7 @@ public struct ConfigFile: Sendable, Decodable, Equatable {
     public var tenantId: String?
     public var secretKey: String?
     public var challengeTtl: Double?
+    public var idleTimeout: Double?
     public var pushWebhook: String?
     public var actions: [String: ActionPolicy]?
 
@@ -65,6 +66,7 @@ public struct ConfigFile: Sendable, Decodable, Equatable {
         if let tenantId { configuration.tenantId = tenantId }
         if let secretKey { configuration.secretKey = secretKey }
         if let challengeTtl { configuration.challengeTTL = challengeTtl }
+        if let idleTimeout { configuration.idleTimeout = idleTimeout }
         if let pushWebhook {
             guard let url = URL(string: pushWebhook) else {
                 throw ConfigurationError("pushWebhook is not a URL: \(pushWebhook)")

@@ -99,14 +99,10 @@ struct DeviceController: Sendable {
         let key = try DevicePublicKey(bodyValue: body.publicKey)
         guard !body.devicePlatform.isEmpty else { throw APIError.invalidRequest("devicePlatform must not be empty") }
         let userId = claims.other.userId
-        let existing = try await services.repository.authenticators(userId: userId)
-        let mayAdd =
-            existing.isEmpty || existing.contains { $0.publicKey == key.canonical }
-            || (claims.scope ?? "").split(separator: " ").contains("add:authenticators")
-        guard mayAdd else {
-            throw APIError.unauthorized("the user already has an authenticator: the token needs add:authenticators")
-        }
-        let stored = try await services.repository.insertAuthenticatorIfKeyAbsent(
+        // A first credential needs only the track token; more need the add:authenticators scope. The
+        // repository checks and inserts in one step, so parallel enrollments cannot all see "no credential".
+        let mayAddMore = (claims.scope ?? "").split(separator: " ").contains("add:authenticators")
+        let insertion = try await services.repository.insertAuthenticator(
             AuthenticatorRecord(
                 id: UUID().uuidString.lowercased(),
                 userId: userId,
@@ -116,12 +112,20 @@ struct DeviceController: Sendable {
                 pushToken: body.pushToken,
                 createdAt: now,
                 verifiedAt: now
-            )
+            ),
+            onlyAsFirst: !mayAddMore
         )
-        guard stored.userId == userId else {
-            throw APIError.invalidRequest("this publicKey is registered to another user")
+        switch insertion {
+        case .inserted(let stored):
+            return try JSONBody.response(Self.credential(stored))
+        case .keyRegistered(let existing):
+            guard existing.userId.isSameIdentifier(as: userId) else {
+                throw APIError.invalidRequest("this publicKey is registered to another user")
+            }
+            return try JSONBody.response(Self.credential(existing))
+        case .userHasAuthenticator:
+            throw APIError.unauthorized("the user already has an authenticator: the token needs add:authenticators")
         }
-        return try JSONBody.response(Self.credential(stored))
     }
 
     @Sendable func getCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -165,10 +169,7 @@ struct DeviceController: Sendable {
             }
             guard isSigned else { throw APIError.unauthorized("the signature does not sign an unused nonce") }
         }
-        let pending = try await services.repository.pendingChallenges(userId: authenticator.userId)
-        guard let challenge = pending.first(where: { $0.isVisible(to: authenticator.id, at: now) }),
-            let action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey)
-        else {
+        guard let (challenge, action) = try await shownChallenge(to: authenticator, at: now) else {
             return try JSONBody.response(ChallengeResponse(userAuthenticatorId: authenticator.id))
         }
         return try JSONBody.response(
@@ -196,11 +197,9 @@ struct DeviceController: Sendable {
         }
         let now = services.now
         guard let challenge = try await services.repository.challenge(id: body.challengeId),
-            challenge.userId == authenticator.userId,
-            challenge.authenticatorId == nil || challenge.authenticatorId == authenticator.id
+            challenge.userId.isSameIdentifier(as: authenticator.userId),
+            challenge.authenticatorId == nil || challenge.authenticatorId.isSameIdentifier(as: authenticator.id)
         else { throw APIError.notFound("no challenge with this id for this credential") }
-        guard challenge.status == .pending else { throw APIError.alreadyAnswered() }
-        guard challenge.expiresAt > now else { throw APIError.expired("the challenge has expired") }
 
         // Number matching: an approval with a wrong or missing code uses the challenge up as failed.
         let status: ChallengeStatus
@@ -211,21 +210,16 @@ struct DeviceController: Sendable {
         } else {
             status = .approved
         }
-        guard
-            try await services.repository.answerChallenge(
-                id: challenge.id, status: status, by: authenticator.id, at: now) != nil
-        else { throw APIError.alreadyAnswered() }
-
-        if var action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey) {
-            action.state = status == .approved ? .challengeSucceeded : .challengeFailed
-            action.stateUpdatedAt = now
-            if status == .approved { action.verificationMethod = "PUSH" }
-            try await services.repository.updateAction(action)
-        }
-        if status == .approved {
-            var verified = authenticator
-            verified.lastVerifiedAt = now
-            try await services.repository.updateAuthenticator(verified)
+        // The challenge, the action and the authenticator change together, or not at all.
+        switch try await services.repository.settleChallenge(
+            id: challenge.id, status: status, by: authenticator.id, at: now)
+        {
+        case .settled: break
+        case .challengeNotFound: throw APIError.notFound("no challenge with this id for this credential")
+        case .challengeNotPending(.superseded): throw APIError.superseded()
+        case .challengeNotPending: throw APIError.alreadyAnswered()
+        case .challengeExpired: throw APIError.expired("the challenge has expired")
+        case .actionSettled(let state): throw APIError.actionSettled(state)
         }
         services.logger.info(
             "push challenge answered", metadata: ["challengeId": "\(challenge.id)", "status": "\(status.rawValue)"])
@@ -265,6 +259,22 @@ struct DeviceController: Sendable {
                 pushToken: authenticator.pushToken
             )
         )
+    }
+
+    /// The newest challenge this credential may answer: pending, unexpired, for it, and of an action that
+    /// still waits for a push (one the backend settled meanwhile is not shown).
+    private func shownChallenge(to authenticator: AuthenticatorRecord, at now: Date) async throws
+        -> (ChallengeRecord, ActionRecord)?
+    {
+        for challenge in try await services.repository.pendingChallenges(userId: authenticator.userId)
+        where challenge.isVisible(to: authenticator.id, at: now) {
+            if let action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey),
+                action.state == .challengeRequired
+            {
+                return (challenge, action)
+            }
+        }
+        return nil
     }
 
     // MARK: finding the credential

@@ -23,7 +23,7 @@ enum HTMLResponse {
             <style>
             body { font-family: system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem;
                    line-height: 1.5; color: #1b1b1b; }
-            .code { font-size: 2.5rem; font-weight: bold; letter-spacing: 0.2em; }
+            .code { font-size: 2.5rem; font-weight: bold; font-variant-numeric: tabular-nums; white-space: nowrap; }
             button, .button { font: inherit; padding: 0.5rem 1rem; }
             footer { margin-top: 3rem; color: #666; font-size: 0.85rem; }
             </style>

@@ -25,13 +25,15 @@ struct HostedPageController: Sendable {
             let devices = try await services.repository.authenticators(userId: action.userId)
             // The token the page hands back to the app, for the states that end here.
             let continueToken = { services.tokens.token(for: action, scope: claims.scope, at: now) }
+            let enrollment = HostedPages.Enrollment(
+                apiURL: "http://\(request.head.authority ?? "127.0.0.1")/v1", tenantId: services.configuration.tenantId)
             switch action.state {
             case .challengeRequired:
-                if devices.isEmpty { return HostedPages.notEnrolled(action) }
+                if devices.isEmpty { return HostedPages.notEnrolled(action, enrollment: enrollment) }
                 return HostedPages.sendPush(action, devices: devices, token: token)
             case .allow, .challengeSucceeded:
                 return HostedPages.nothingToVerify(
-                    action, isEnrolled: !devices.isEmpty, continueToken: continueToken())
+                    action, enrollment: devices.isEmpty ? enrollment : nil, continueToken: continueToken())
             case .block, .reviewRequired, .reviewSucceeded, .reviewFailed, .challengeFailed:
                 return HostedPages.concluded(action, continueToken: continueToken())
             }
@@ -76,6 +78,8 @@ struct HostedPageController: Sendable {
             case .failed:
                 let continueToken = services.tokens.token(for: action, scope: claims.scope, at: now)
                 return HostedPages.refused(action, denied: false, continueToken: continueToken)
+            case .superseded:
+                return HostedPages.superseded(action, token: token)
             }
         }
     }

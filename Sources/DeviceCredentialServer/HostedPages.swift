@@ -21,26 +21,31 @@ enum HostedPages {
     }
 
     /// The user has no push credential: nothing to send a push to, so say how to get one.
-    static func notEnrolled(_ action: ActionRecord) -> Response {
+    static func notEnrolled(_ action: ActionRecord, enrollment: Enrollment) -> Response {
         HTMLResponse.page(
             "No device enrolled",
             """
             \(summary(action))
-            \(enrollmentHint(action))
+            \(enrollmentHint(action, enrollment))
             """,
             redirect: RedirectTarget(of: action)
         )
     }
 
-    /// `ALLOW` or `CHALLENGE_SUCCEEDED`: the browser goes on to the app with `continueToken`.
-    static func nothingToVerify(_ action: ActionRecord, isEnrolled: Bool, continueToken: String) -> Response {
+    /// `ALLOW` or `CHALLENGE_SUCCEEDED`: the browser goes on to the app with `continueToken`. `enrollment` is
+    /// given when the user has no push device (an unenrolled user's CHALLENGE is ALLOW), to say how to get one.
+    static func nothingToVerify(_ action: ActionRecord, enrollment: Enrollment?, continueToken: String) -> Response {
         let title = action.state == .allow ? "No verification needed" : "Already verified"
+        let sentence =
+            action.state == .allow
+            ? "There is nothing to approve on a device for this sign-in."
+            : "This sign-in was already approved on a device: there is nothing more to approve."
         return HTMLResponse.page(
             title,
             """
             \(summary(action))
-            <p>There is nothing to approve: the action is \(action.state.rawValue).</p>
-            \(isEnrolled ? "" : enrollmentHint(action))
+            <p>\(sentence)</p>
+            \(enrollment.map { enrollmentHint(action, $0) } ?? "")
             \(continueLink(action, token: continueToken, label: "Continue to the app"))
             """,
             redirect: RedirectTarget(of: action)
@@ -134,6 +139,20 @@ enum HostedPages {
         )
     }
 
+    /// Another push for this action was sent after this one (from another tab, say): this one is void.
+    static func superseded(_ action: ActionRecord, token: String) -> Response {
+        let next: HTML = action.state == .challengeRequired ? pushForm(token: token, label: "Send a new push") : ""
+        return HTMLResponse.page(
+            "This push was replaced",
+            """
+            \(summary(action))
+            <p>A newer push was sent for this sign-in, so this one can no longer be answered.</p>
+            \(next)
+            """,
+            redirect: RedirectTarget(of: action)
+        )
+    }
+
     // MARK: errors
 
     /// A failure as a page, with the status the Client API would answer.
@@ -178,12 +197,22 @@ enum HostedPages {
         return "<p><a class=\"button\" href=\"\(redirect.url(withToken: token))\">\(label)</a></p>"
     }
 
-    private static func enrollmentHint(_ action: ActionRecord) -> HTML {
-        """
-        <p><strong>\(action.userId)</strong> has no push device enrolled, so there is nothing to send a push to.
-        To enroll a Linux machine, run <code>devicecred enroll --token-file FILE</code> there with a token your
-        backend gets from <code>track</code> for this user (see <code>Docs/enrollment-for-scripts.md</code> and
-        <code>Docs/cli.md</code> in DeviceCredential), then start the sign-in again.</p>
-        """
+    /// Where a device enrolls: this server's API URL and tenant, for a complete `devicecred enroll` command.
+    struct Enrollment: Sendable {
+        var apiURL: String
+        var tenantId: String
+    }
+
+    private static func enrollmentHint(_ action: ActionRecord, _ enrollment: Enrollment) -> HTML {
+        let command =
+            "devicecred enroll --api-url \(enrollment.apiURL) --tenant-id \(enrollment.tenantId) --token-file FILE"
+        return """
+            <p><strong>\(action.userId)</strong> has no push device enrolled, so there is nothing to send a push to.
+            To enroll a Linux machine, have your backend call <code>track</code> for this user, save the
+            <code>token</code> it answers in a file, and run there:</p>
+            <pre><code>\(command)</code></pre>
+            <p>Then start the sign-in again. (See <code>Docs/enrollment-for-scripts.md</code> and
+            <code>Docs/cli.md</code> in DeviceCredential.)</p>
+            """
     }
 }

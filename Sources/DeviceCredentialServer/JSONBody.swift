@@ -33,9 +33,18 @@ enum JSONBody {
             throw APIError.tooLarge()
         }
         var collected = ByteBuffer()
-        for try await var part in request.body {
-            guard collected.readableBytes + part.readableBytes <= maximumSize else { throw APIError.tooLarge() }
-            collected.writeBuffer(&part)
+        do {
+            for try await var part in request.body {
+                guard collected.readableBytes + part.readableBytes <= maximumSize else { throw APIError.tooLarge() }
+                collected.writeBuffer(&part)
+            }
+        } catch let error as APIError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            // The connection ended (or broke) before the body was complete: the client's doing, not ours.
+            throw APIError.invalidRequest("the body ended before the length the request announced")
         }
         return collected
     }

@@ -1,77 +1,109 @@
 import Foundation
 
-/// The default store: lives as long as the process.
+/// The default store: lives as long as the process. Keys are `Identifier`s (UTF-8 bytes), as in SQLite.
 public actor MemoryRepository: Repository {
-    private var actions: [String: ActionRecord] = [:]
-    private var authenticatorsByID: [String: AuthenticatorRecord] = [:]
+    private var actions: [Identifier: ActionRecord] = [:]
+    private var authenticatorsByID: [Identifier: AuthenticatorRecord] = [:]
     /// Insertion order, so listings are stable like SQLite's rowid order.
-    private var authenticatorOrder: [String] = []
-    private var challenges: [String: ChallengeRecord] = [:]
-    private var challengeOrder: [String] = []
+    private var authenticatorOrder: [Identifier] = []
+    private var challenges: [Identifier: ChallengeRecord] = [:]
+    private var challengeOrder: [Identifier] = []
 
     public init() {}
 
     public func insertActionIfAbsent(_ action: ActionRecord) -> ActionRecord {
-        if let existing = actions[action.idempotencyKey] { return existing }
-        actions[action.idempotencyKey] = action
+        let key = Identifier(action.idempotencyKey)
+        if let existing = actions[key] { return existing }
+        actions[key] = action
         return action
     }
 
-    public func action(idempotencyKey: String) -> ActionRecord? { actions[idempotencyKey] }
+    public func action(idempotencyKey: String) -> ActionRecord? { actions[Identifier(idempotencyKey)] }
 
     public func updateAction(_ action: ActionRecord) {
-        guard actions[action.idempotencyKey] != nil else { return }
-        actions[action.idempotencyKey] = action
+        let key = Identifier(action.idempotencyKey)
+        guard actions[key] != nil else { return }
+        actions[key] = action
     }
 
-    public func insertAuthenticatorIfKeyAbsent(_ authenticator: AuthenticatorRecord) -> AuthenticatorRecord {
-        if let existing = self.authenticator(publicKey: authenticator.publicKey) { return existing }
-        authenticatorsByID[authenticator.id] = authenticator
-        authenticatorOrder.append(authenticator.id)
-        return authenticator
+    public func insertAuthenticator(_ authenticator: AuthenticatorRecord, onlyAsFirst: Bool) -> AuthenticatorInsertion {
+        if let existing = self.authenticator(publicKey: authenticator.publicKey) { return .keyRegistered(existing) }
+        if onlyAsFirst && !authenticators(userId: authenticator.userId).isEmpty { return .userHasAuthenticator }
+        let id = Identifier(authenticator.id)
+        authenticatorsByID[id] = authenticator
+        authenticatorOrder.append(id)
+        return .inserted(authenticator)
     }
 
-    public func authenticator(id: String) -> AuthenticatorRecord? { authenticatorsByID[id] }
+    public func authenticator(id: String) -> AuthenticatorRecord? { authenticatorsByID[Identifier(id)] }
 
     public func authenticator(publicKey: String) -> AuthenticatorRecord? {
-        authenticatorsByID.values.first { $0.publicKey == publicKey }
+        authenticatorsByID.values.first { $0.publicKey.isSameIdentifier(as: publicKey) }
     }
 
     public func authenticators(userId: String) -> [AuthenticatorRecord] {
-        authenticatorOrder.compactMap { authenticatorsByID[$0] }.filter { $0.userId == userId }
+        authenticatorOrder.compactMap { authenticatorsByID[$0] }.filter { $0.userId.isSameIdentifier(as: userId) }
     }
 
     public func updateAuthenticator(_ authenticator: AuthenticatorRecord) {
-        guard authenticatorsByID[authenticator.id] != nil else { return }
-        authenticatorsByID[authenticator.id] = authenticator
+        let id = Identifier(authenticator.id)
+        guard authenticatorsByID[id] != nil else { return }
+        authenticatorsByID[id] = authenticator
     }
 
     public func deleteAuthenticator(id: String) -> Bool {
+        let id = Identifier(id)
         guard authenticatorsByID.removeValue(forKey: id) != nil else { return false }
         authenticatorOrder.removeAll { $0 == id }
         return true
     }
 
     public func insertChallenge(_ challenge: ChallengeRecord) {
-        if challenges[challenge.id] == nil { challengeOrder.append(challenge.id) }
-        challenges[challenge.id] = challenge
+        for key in challengeOrder {
+            guard var earlier = challenges[key], earlier.status == .pending,
+                earlier.idempotencyKey.isSameIdentifier(as: challenge.idempotencyKey)
+            else { continue }
+            earlier.status = .superseded
+            earlier.answeredAt = challenge.createdAt
+            challenges[key] = earlier
+        }
+        let id = Identifier(challenge.id)
+        if challenges[id] == nil { challengeOrder.append(id) }
+        challenges[id] = challenge
     }
 
-    public func challenge(id: String) -> ChallengeRecord? { challenges[id] }
+    public func challenge(id: String) -> ChallengeRecord? { challenges[Identifier(id)] }
 
     public func pendingChallenges(userId: String) -> [ChallengeRecord] {
         challengeOrder.reversed().compactMap { challenges[$0] }
-            .filter { $0.userId == userId && $0.status == .pending }
+            .filter { $0.userId.isSameIdentifier(as: userId) && $0.status == .pending }
     }
 
     public func answerChallenge(id: String, status: ChallengeStatus, by authenticatorId: String, at date: Date)
         -> ChallengeRecord?
     {
+        let id = Identifier(id)
         guard var challenge = challenges[id], challenge.status == .pending else { return nil }
         challenge.status = status
         challenge.answeredAt = date
         challenge.answeredBy = authenticatorId
         challenges[id] = challenge
         return challenge
+    }
+
+    public func settleChallenge(id: String, status: ChallengeStatus, by authenticatorId: String, at date: Date)
+        -> ChallengeSettlement
+    {
+        guard var challenge = challenges[Identifier(id)] else { return .challengeNotFound }
+        let stored = actions[Identifier(challenge.idempotencyKey)]
+        if let refusal = ChallengeSettling.refusal(challenge, stored, at: date) { return refusal }
+        guard var action = stored else { return .challengeNotFound }
+        var authenticator = authenticatorsByID[Identifier(authenticatorId)]
+        ChallengeSettling.apply(status, by: authenticatorId, at: date, to: &challenge, &action, &authenticator)
+        // An actor method without a suspension point: the three writes are one step.
+        challenges[Identifier(challenge.id)] = challenge
+        actions[Identifier(action.idempotencyKey)] = action
+        if let authenticator { authenticatorsByID[Identifier(authenticator.id)] = authenticator }
+        return .settled(challenge, action)
     }
 }

@@ -13,12 +13,15 @@ struct PushChallenges: Sendable {
         case declined
         /// Approved with a wrong or missing verification code.
         case failed
+        /// A newer push for the same action replaced it; that one is the one to wait for.
+        case superseded
         /// A new token for the action, which `validate` accepts.
         case approved(accessToken: String, action: ActionRecord)
     }
 
     /// Creates a challenge for the token's action, which must be `CHALLENGE_REQUIRED` with a push credential
-    /// to send it to; `authenticatorId` targets one credential, nil every one of the user's.
+    /// to send it to; `authenticatorId` targets one credential, nil every one of the user's. The action's
+    /// earlier pending challenges are superseded: only the newest push can be answered.
     func start(for claims: AccessTokenClaims, authenticatorId: String?, at now: Date) async throws -> ChallengeRecord {
         guard let action = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey) else {
             throw APIError.notFound("the token's action does not exist")
@@ -28,7 +31,7 @@ struct PushChallenges: Sendable {
         }
         let authenticators = try await services.repository.authenticators(userId: action.userId)
         if let id = authenticatorId {
-            guard authenticators.contains(where: { $0.id == id }) else {
+            guard authenticators.contains(where: { $0.id.isSameIdentifier(as: id) }) else {
                 throw APIError.invalidCredential("the user has no push credential with this userAuthenticatorId")
             }
         } else if authenticators.isEmpty {
@@ -63,7 +66,7 @@ struct PushChallenges: Sendable {
     /// The challenge `challengeId` of the token's action; another action's challenge is not found.
     func progress(of challengeId: String, for claims: AccessTokenClaims, at now: Date) async throws -> Progress {
         guard let challenge = try await services.repository.challenge(id: challengeId),
-            challenge.idempotencyKey == claims.other.idempotencyKey
+            challenge.idempotencyKey.isSameIdentifier(as: claims.other.idempotencyKey)
         else { throw APIError.notFound("no challenge with this id for this token") }
         switch challenge.status {
         case .pending:
@@ -72,6 +75,8 @@ struct PushChallenges: Sendable {
             return .declined
         case .failed:
             return .failed
+        case .superseded:
+            return .superseded
         case .approved:
             guard let action = try await services.repository.action(idempotencyKey: challenge.idempotencyKey) else {
                 throw APIError.notFound("the challenge's action does not exist")

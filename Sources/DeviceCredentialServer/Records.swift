@@ -114,8 +114,10 @@ public enum ChallengeStatus: String, Sendable, Codable {
     case pending
     case approved
     case declined
-    /// Approved with a wrong or missing verification code.
+    /// Approved with a wrong or missing verification code, or withdrawn because the webhook refused it.
     case failed
+    /// A newer push for the same action replaced it before anyone answered.
+    case superseded
 }
 
 /// A push challenge started by the browser for one action.
@@ -161,6 +163,6 @@ public struct ChallengeRecord: Sendable, Hashable, Codable {
 
     func isVisible(to authenticatorId: String, at now: Date) -> Bool {
         status == .pending && expiresAt > now
-            && (self.authenticatorId == nil || self.authenticatorId == authenticatorId)
+            && (self.authenticatorId == nil || self.authenticatorId.isSameIdentifier(as: authenticatorId))
     }
 }

@@ -71,14 +71,22 @@ public final class SQLiteRepository: Repository {
 
     // MARK: authenticators
 
-    public func insertAuthenticatorIfKeyAbsent(_ authenticator: AuthenticatorRecord) async throws
-        -> AuthenticatorRecord
+    public func insertAuthenticator(_ authenticator: AuthenticatorRecord, onlyAsFirst: Bool) async throws
+        -> AuthenticatorInsertion
     {
+        // One write transaction: the checks and the insert cannot interleave with another enrollment.
         try await database.write { db in
             if let existing: AuthenticatorRecord = try Self.fetchOne(
                 db, "SELECT record FROM authenticator WHERE publicKey = ?", [authenticator.publicKey])
             {
-                return existing
+                return .keyRegistered(existing)
+            }
+            if onlyAsFirst,
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM authenticator WHERE userId = ?)",
+                    arguments: [authenticator.userId]) == true
+            {
+                return .userHasAuthenticator
             }
             try db.execute(
                 sql: "INSERT INTO authenticator (id, userId, publicKey, record) VALUES (?, ?, ?, ?)",
@@ -86,7 +94,7 @@ public final class SQLiteRepository: Repository {
                     authenticator.id, authenticator.userId, authenticator.publicKey, try Self.encode(authenticator),
                 ]
             )
-            return authenticator
+            return .inserted(authenticator)
         }
     }
 
@@ -126,10 +134,14 @@ public final class SQLiteRepository: Repository {
 
     public func insertChallenge(_ challenge: ChallengeRecord) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO challenge (id, userId, status, record) VALUES (?, ?, ?, ?)",
-                arguments: [challenge.id, challenge.userId, challenge.status.rawValue, try Self.encode(challenge)]
-            )
+            let pending: [ChallengeRecord] = try Self.fetchAll(
+                db, "SELECT record FROM challenge WHERE userId = ? AND status = 'pending'", [challenge.userId])
+            for var earlier in pending where earlier.idempotencyKey.isSameIdentifier(as: challenge.idempotencyKey) {
+                earlier.status = .superseded
+                earlier.answeredAt = challenge.createdAt
+                try Self.write(earlier, in: db)
+            }
+            try Self.write(challenge, in: db)
         }
     }
 
@@ -157,12 +169,49 @@ public final class SQLiteRepository: Repository {
             challenge.status = status
             challenge.answeredAt = date
             challenge.answeredBy = authenticatorId
-            try db.execute(
-                sql: "UPDATE challenge SET status = ?, record = ? WHERE id = ?",
-                arguments: [status.rawValue, try Self.encode(challenge), id]
-            )
+            try Self.write(challenge, in: db)
             return challenge
         }
+    }
+
+    public func settleChallenge(id: String, status: ChallengeStatus, by authenticatorId: String, at date: Date)
+        async throws -> ChallengeSettlement
+    {
+        // One write transaction for the challenge, its action and the authenticator.
+        try await database.write { db in
+            guard
+                var challenge: ChallengeRecord = try Self.fetchOne(
+                    db, "SELECT record FROM challenge WHERE id = ?", [id])
+            else { return .challengeNotFound }
+            let stored: ActionRecord? = try Self.fetchOne(
+                db, "SELECT record FROM action WHERE idempotencyKey = ?", [challenge.idempotencyKey])
+            if let refusal = ChallengeSettling.refusal(challenge, stored, at: date) { return refusal }
+            guard var action = stored else { return .challengeNotFound }
+            var authenticator: AuthenticatorRecord? = try Self.fetchOne(
+                db, "SELECT record FROM authenticator WHERE id = ?", [authenticatorId])
+            ChallengeSettling.apply(status, by: authenticatorId, at: date, to: &challenge, &action, &authenticator)
+            try Self.write(challenge, in: db)
+            try db.execute(
+                sql: "UPDATE action SET record = ? WHERE idempotencyKey = ?",
+                arguments: [try Self.encode(action), action.idempotencyKey])
+            if let authenticator {
+                try db.execute(
+                    sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                    arguments: [try Self.encode(authenticator), authenticator.id])
+            }
+            return .settled(challenge, action)
+        }
+    }
+
+    /// Inserts or updates in place (an upsert keeps the rowid, which orders the listings).
+    private static func write(_ challenge: ChallengeRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO challenge (id, userId, status, record) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record
+                """,
+            arguments: [challenge.id, challenge.userId, challenge.status.rawValue, try encode(challenge)]
+        )
     }
 
     // MARK: encoding

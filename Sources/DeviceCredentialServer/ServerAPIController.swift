@@ -99,10 +99,11 @@ struct ServerAPIController: Sendable {
         let userId = try PathIdentifier.get("userId", from: context)
         let actionCode = try PathIdentifier.get("actionCode", from: context)
         let body = try await JSONBody.decode(TrackBody.self, from: request)
-        if let custom = body.custom, case .object = custom {
-        } else if body.custom != nil {
-            throw APIError.invalidRequest("field 'custom' must be an object")
+        if let custom = body.custom {
+            guard case .object = custom else { throw APIError.invalidRequest("field 'custom' must be an object") }
         }
+        // The key names the action in getAction's path later, so it obeys the path identifiers' rules.
+        let idempotencyKey = try body.idempotencyKey.map { try PathIdentifier.check($0, name: "idempotencyKey") }
         let now = services.now
         let enrolled = try await !services.repository.authenticators(userId: userId).isEmpty
         let attributes = TrackedAttributes(
@@ -115,7 +116,7 @@ struct ServerAPIController: Sendable {
         )
         let decision = services.policy(for: actionCode).decide(userId: userId, attributes: attributes)
         let candidate = ActionRecord(
-            idempotencyKey: body.idempotencyKey ?? UUID().uuidString.lowercased(),
+            idempotencyKey: idempotencyKey ?? UUID().uuidString.lowercased(),
             userId: userId,
             actionCode: actionCode,
             state: Self.state(for: decision.outcome, isEnrolled: enrolled),
@@ -124,11 +125,8 @@ struct ServerAPIController: Sendable {
             ruleIds: decision.ruleIds,
             attributes: attributes
         )
-        if candidate.idempotencyKey.isEmpty || candidate.idempotencyKey.utf8.count > 256 {
-            throw APIError.invalidRequest("idempotencyKey must be 1 to 256 characters")
-        }
         let action = try await services.repository.insertActionIfAbsent(candidate)
-        guard action.userId == userId, action.actionCode == actionCode else {
+        guard action.userId.isSameIdentifier(as: userId), action.actionCode.isSameIdentifier(as: actionCode) else {
             throw APIError.invalidRequest("idempotencyKey is already used by another user or action")
         }
         let token = services.tokens.token(for: action, scope: action.attributes.scope, at: now)
@@ -194,7 +192,7 @@ struct ServerAPIController: Sendable {
         let actionCode = try PathIdentifier.get("actionCode", from: context)
         let key = try PathIdentifier.get("idempotencyKey", from: context)
         guard let action = try await services.repository.action(idempotencyKey: key),
-            action.userId == userId, action.actionCode == actionCode
+            action.userId.isSameIdentifier(as: userId), action.actionCode.isSameIdentifier(as: actionCode)
         else { throw APIError.notFound("no action \(actionCode) with this idempotencyKey for this user") }
         return action
     }
@@ -210,10 +208,10 @@ struct ServerAPIController: Sendable {
         } catch {
             throw APIError.invalidRequest("the token is not valid")
         }
-        if let userId = body.userId, userId != claims.other.userId {
+        if let userId = body.userId, !userId.isSameIdentifier(as: claims.other.userId) {
             throw APIError.invalidRequest("the token belongs to another user")
         }
-        if let action = body.action, action != claims.other.actionCode {
+        if let action = body.action, !action.isSameIdentifier(as: claims.other.actionCode) {
             throw APIError.invalidRequest("the token belongs to another action")
         }
         guard let action = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey) else {
@@ -271,7 +269,8 @@ struct ServerAPIController: Sendable {
         try services.authentication.requireSecretKey(request)
         let userId = try PathIdentifier.get("userId", from: context)
         let id = try PathIdentifier.get("authenticatorId", from: context)
-        guard let authenticator = try await services.repository.authenticator(id: id), authenticator.userId == userId,
+        guard let authenticator = try await services.repository.authenticator(id: id),
+            authenticator.userId.isSameIdentifier(as: userId),
             try await services.repository.deleteAuthenticator(id: id)
         else { throw APIError.notFound("the user has no authenticator with this id") }
         await services.nonces.removeAll(for: id)

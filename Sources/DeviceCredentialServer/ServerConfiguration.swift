@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var nonceTTL: TimeInterval = 60
     /// Lifetime of the tokens `track` and the push approval hand out.
     public var tokenTTL: TimeInterval = 600
+    /// A connection with no request in progress and nothing read for this long is closed, so idle
+    /// connections cannot use up the server's file descriptors.
+    public var idleTimeout: TimeInterval = 60
     public var pushWebhookURL: URL?
     /// Per action code; codes not named here use `ActionPolicy.unconfigured`.
     public var actions: [String: ActionPolicy] = [:]
@@ -51,9 +54,24 @@ public struct ServerConfiguration: Sendable {
         if tenantId.isEmpty { throw ConfigurationError("the tenant id must not be empty") }
         if secretKey.isEmpty { throw ConfigurationError("the secret key must not be empty") }
         if !(0...65535).contains(port) { throw ConfigurationError("the port must be between 0 and 65535") }
-        if !(challengeTTL > 0) { throw ConfigurationError("the challenge TTL must be a positive number of seconds") }
+        try Self.checkDuration(challengeTTL, "the challenge TTL (--challenge-ttl, challengeTtl)")
+        try Self.checkDuration(nonceTTL, "the nonce lifetime")
+        try Self.checkDuration(tokenTTL, "the token lifetime")
+        try Self.checkDuration(idleTimeout, "the idle timeout (--idle-timeout, idleTimeout)")
         if let url = pushWebhookURL, !["http", "https"].contains(url.scheme?.lowercased() ?? "") {
             throw ConfigurationError("the push webhook must be an http or https URL")
+        }
+    }
+
+    /// The longest duration any setting accepts: a day.
+    public static let maximumDuration: TimeInterval = 86_400
+
+    /// Every duration is finite, positive and at most a day, so no date or `Duration` built from it can trap.
+    static func checkDuration(_ seconds: TimeInterval, _ name: String) throws(ConfigurationError) {
+        guard seconds.isFinite, seconds > 0, seconds <= maximumDuration else {
+            throw ConfigurationError(
+                "\(name) must be a number of seconds greater than 0 and at most \(Int(maximumDuration)), not \(seconds)"
+            )
         }
     }
 

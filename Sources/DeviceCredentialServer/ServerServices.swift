@@ -45,11 +45,19 @@ enum PathIdentifier {
         guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding else {
             throw .invalidRequest("\(name) is not correctly percent-encoded")
         }
+        return try check(value, name: name)
+    }
+
+    /// The rules for an identifier that will be a path segment, such as `track`'s `idempotencyKey`.
+    static func check(_ value: String, name: String) throws(APIError) -> String {
+        // Scalars, not Characters: "/" followed by a combining mark is one Character that is not "/".
         guard !value.isEmpty, value.utf8.count <= 256, value != ".", value != "..",
-            !value.contains("/"), !value.contains("\\"),
-            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !value.unicodeScalars.contains(where: {
+                $0 == "/" || $0 == "\\" || $0.properties.generalCategory == .control
+            })
         else {
-            throw .invalidRequest("\(name) must be 1 to 256 characters without '/', '\\' or control characters")
+            throw .invalidRequest(
+                "\(name) must be 1 to 256 bytes of UTF-8 without '/', '\\' or control characters, and not '.' or '..'")
         }
         return value
     }

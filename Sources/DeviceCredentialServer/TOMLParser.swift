@@ -231,7 +231,9 @@ public enum TOMLParser {
             guard let first = digits.first, ("0"..."9").contains(first),
                 plain.unicodeScalars.allSatisfy({ "0123456789+-.eE".unicodeScalars.contains($0) })
             else { return nil }
-            return Double(plain)
+            // "1e400" overflows to infinity, which nothing downstream can use: not a number.
+            guard let value = Double(plain), value.isFinite else { return nil }
+            return value
         }
 
         private mutating func array() throws(Error) -> JSONValue {

@@ -40,6 +40,9 @@ struct DeviceCredServer: AsyncParsableCommand {
     @Option(help: "Seconds a push challenge can be answered.")
     var challengeTtl: Double?
 
+    @Option(help: "Seconds an idle connection stays open (default 60).")
+    var idleTimeout: Double?
+
     @Option(help: "Write the base URL to this file once listening.")
     var urlFile: String?
 
@@ -77,6 +80,7 @@ struct DeviceCredServer: AsyncParsableCommand {
         if let tenantId { configuration.tenantId = tenantId }
         if let secretKey { configuration.secretKey = secretKey }
         if let challengeTtl { configuration.challengeTTL = challengeTtl }
+        if let idleTimeout { configuration.idleTimeout = idleTimeout }
         if let pushWebhook {
             guard let url = URL(string: pushWebhook) else { throw ValidationError("--push-webhook is not a URL") }
             configuration.pushWebhookURL = url
@@ -98,11 +102,7 @@ private func announce(_ configuration: ServerConfiguration, port: Int, urlFile: 
     let baseURL = configuration.baseURL(port: port)
     if let urlFile {
         do {
-            let temporary = urlFile + ".tmp"
-            try Data(baseURL.utf8).write(to: URL(fileURLWithPath: temporary))
-            // Written aside and moved into place, so a script polling for the file never reads half a URL.
-            try? FileManager.default.removeItem(atPath: urlFile)
-            try FileManager.default.moveItem(atPath: temporary, toPath: urlFile)
+            try URLFile.write(baseURL, to: urlFile)
         } catch {
             FileHandle.standardError.write(Data("devicecred-server: cannot write \(urlFile): \(error)\n".utf8))
         }

@@ -1,3 +1,4 @@
+import AuthsignalTestDevice
 import DeviceCredentialServer
 import Foundation
 import Testing
@@ -190,6 +191,78 @@ import Testing
         #expect(message("[actions.a]\nrules = 3", toml: true).contains("rules"))
         #expect(message("challengeTtl = ", toml: true).contains("TOML line 1"))
         #expect(message("{", toml: false).contains("not valid JSON"))
+    }
+
+    /// Applies `text` to a default configuration and validates it; the error's text, or nil when accepted.
+    private func refusal(_ text: String, toml: Bool) -> String? {
+        do {
+            var configuration = ServerConfiguration()
+            try ConfigFile.decode(Data(text.utf8), isTOML: toml).apply(to: &configuration)
+            try configuration.validate()
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test(arguments: ["1e300", "1e400", "-5", "0", "86401", "-1e400"])
+    func durationsOutOfBoundsAreRefusedNamingTheKey(value: String) {
+        for key in ["challengeTtl", "idleTimeout"] {
+            let toml = refusal("\(key) = \(value)", toml: true)
+            #expect(
+                toml?.contains(key) == true || toml?.contains("TOML line 1") == true, "\(key): \(toml ?? "accepted")")
+            // JSON cannot hold a number that overflows a Double: the document itself is refused.
+            let json = refusal(#"{"\#(key)": \#(value)}"#, toml: false)
+            let expected = Double(value)?.isFinite == true ? key : "not valid JSON"
+            #expect(json?.contains(expected) == true, "\(key): \(json ?? "accepted")")
+        }
+    }
+
+    @Test(arguments: ["inf", "nan", "+inf", "-inf"])
+    func nonFiniteDurationsAreRefused(value: String) {
+        #expect(refusal("challengeTtl = \(value)", toml: true)?.contains("TOML line 1") == true)
+        #expect(refusal(#"{"challengeTtl": \#(value)}"#, toml: false) != nil)
+        var configuration = ServerConfiguration()
+        configuration.challengeTTL = Double(value)!
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = ServerConfiguration()
+        configuration.idleTimeout = Double(value)!
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+    }
+
+    /// A rule priority that does not fit an Int is refused, never trapped on. (Foundation's decoder reports
+    /// it as invalid JSON without naming the field; the TOML line is valid, so that message is the same.)
+    @Test(arguments: ["1e300", "1e19", "99999999999999999999", "-1e300"])
+    func rulePrioritiesThatOverflowAnIntAreRefused(value: String) {
+        let toml = """
+            [[actions.signIn.rules]]
+            id = "r"
+            priority = \(value)
+            outcome = "BLOCK"
+            conditions = []
+            """
+        #expect(refusal(toml, toml: true) != nil)
+        let json = #"""
+            {"actions": {"signIn": {"rules": [{"id": "r", "priority": \#(value), "outcome": "BLOCK", "conditions": []}]}}}
+            """#
+        #expect(refusal(json, toml: false) != nil)
+        #expect(refusal(json.replacingOccurrences(of: value, with: "3"), toml: false) == nil)
+    }
+
+    @Test func theLongestDurationsStillServeAChallenge() async throws {
+        #expect(refusal("challengeTtl = 86400\nidleTimeout = 86400", toml: true) == nil)
+        try await TestServer {
+            $0.challengeTTL = ServerConfiguration.maximumDuration
+            $0.idleTimeout = ServerConfiguration.maximumDuration
+        }.run { harness in
+            let device = TestDevice()
+            try await harness.enroll(device, as: "alice")
+            let tracked = try await harness.track("alice")
+            let challengeId = try #require(try await harness.startPush(tracked.token).string("challengeId"))
+            let shown = try await harness.getChallenge(device)
+            #expect(shown.string("challengeId") == challengeId)
+            #expect(shown.json["expiresAt"] as? Int == 1_800_000_000 + 86_400)
+        }
     }
 
     @Test func validationRefusesTheDevSecretOffLoopback() {

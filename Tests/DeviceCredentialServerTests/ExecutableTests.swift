@@ -140,6 +140,51 @@ import Testing
         #expect(server.errorOutput.contains("TOML line 1"))
     }
 
+    /// Another local user may plant symlinks at the URL file or at the name its temporary file used to have:
+    /// the server replaces the link itself and never writes through it.
+    @Test func theURLFileIsWrittenWithoutFollowingPlantedSymlinks() async throws {
+        let directory = temporaryPath("urldir")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let urlFile = directory + "/url"
+        let victims = [directory + "/victim-target", directory + "/victim-temporary"]
+        for victim in victims { try Data("precious".utf8).write(to: URL(fileURLWithPath: victim)) }
+        try FileManager.default.createSymbolicLink(atPath: urlFile, withDestinationPath: victims[0])
+        try FileManager.default.createSymbolicLink(atPath: urlFile + ".tmp", withDestinationPath: victims[1])
+
+        let server = try RunningServer(arguments: ["--port", "0", "--url-file", urlFile, "--log-level", "warning"])
+        let lines = try #require(await server.readLines(3))
+        let baseURL = String(try #require(lines[0].split(separator: " ").last))
+        #expect(server.stop() == 0)
+
+        for victim in victims { #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious") }
+        let attributes = try FileManager.default.attributesOfItem(atPath: urlFile)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try String(contentsOfFile: urlFile, encoding: .utf8) == baseURL)
+        // Nothing is left beside it but what the test planted.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(left == ["url", "url.tmp", "victim-target", "victim-temporary"])
+    }
+
+    @Test(arguments: [
+        ["--challenge-ttl", "inf"], ["--challenge-ttl", "1e300"], ["--challenge-ttl", "nan"], ["--challenge-ttl", "0"],
+        ["--idle-timeout", "-1"], ["--idle-timeout", "1e300"],
+    ])
+    func durationsOutOfBoundsStopTheServerNamingTheOption(arguments: [String]) async throws {
+        let server = try RunningServer(arguments: ["--port", "0"] + arguments)
+        // Either it announces itself (the bug: it listens, and traps later) or its stdout ends as it exits.
+        if let announced = await server.readLines(1) {
+            _ = server.stop()
+            Issue.record("the server started with \(arguments): \(announced)")
+            return
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 64)
+        let errors = server.errorOutput
+        #expect(errors.contains(arguments[0]), "\(errors)")
+    }
+
     @Test func persistsAcrossProcessRestarts() async throws {
         let database = temporaryPath("db.sqlite")
         defer { try? FileManager.default.removeItem(atPath: database) }

@@ -41,6 +41,10 @@ import Testing
             #expect(pending.text.contains(#"<meta http-equiv="refresh" content="2">"#))
             #expect(pending.text.contains("Approve the sign-in on your device"))
             let code = try #require(Self.verificationCode(in: pending.text))
+            // Two digits side by side that no spacing can split: "61" must not read as "6 1".
+            #expect(code.count == 2 && code.allSatisfy(\.isASCII) && Int(code) != nil)
+            let codeStyle = try #require(pending.text.split(separator: "\n").first { $0.hasPrefix(".code {") })
+            #expect(!codeStyle.contains("letter-spacing") && codeStyle.contains("white-space: nowrap"))
 
             #expect(try await harness.getChallenge(device).string("challengeId") == challengeId)
             let answered = try await harness.answer(device, challengeId, approved: true, verificationCode: code)
@@ -278,6 +282,12 @@ import Testing
             let allowPage = try await harness.openTrackURL(allowed)
             #expect(allowPage.status == .ok && allowPage.text.contains("<h1>No verification needed</h1>"))
             #expect(allowPage.text.contains("devicecred enroll") && allowPage.text.contains("Docs/"))
+            #expect(!allowPage.text.contains("the action is ALLOW"))
+            // The whole command, with this server's API URL and tenant id, ready to copy.
+            let url = try #require(allowed.reply.string("url"))
+            let apiURL = try #require(url.components(separatedBy: "/ui?").first)
+            let command = "devicecred enroll --api-url \(apiURL) --tenant-id \(devTenant) --token-file FILE"
+            #expect(allowPage.text.contains("<pre><code>\(command)</code></pre>"), "\(allowPage.text)")
             let link = try #require(Self.link(in: allowPage.text, to: "https://app.example/cb?token="))
             let validated = try await harness.validate(String(link.dropFirst("https://app.example/cb?token=".count)))
             #expect(validated.string("state") == "ALLOW")

@@ -158,3 +158,53 @@ import Testing
         }
     }
 }
+
+/// Values from request bodies that used to get through and break things later.
+@Suite struct HostileBodyValueTests {
+    typealias Store = RepositoryContractTests.Store
+
+    /// An idempotency key names the action in getAction's path, so it follows the path identifiers' rules.
+    @Test(arguments: [
+        "a/b", "..", ".", "", "a\u{0}b", "line\nbreak", "tab\t", "a\\b", "/\u{301}", "\u{85}",
+        String(repeating: "k", count: 257),
+    ])
+    func idempotencyKeysThatCannotBeAPathSegmentAreRefused(key: String) async throws {
+        try await withServer { harness in
+            let reply = try await harness.send(
+                .post, "users/alice/actions/signIn", auth: .secret(), json: ["idempotencyKey": key])
+            #expect(reply.status == .badRequest && reply.isError("invalid_request"))
+            #expect(reply.string("errorDescription")?.contains("idempotencyKey") == true)
+        }
+    }
+
+    @Test func anAcceptedIdempotencyKeyCanBeReadBack() async throws {
+        try await withServer { harness in
+            let key = "order 42:é+%"
+            #expect(try await harness.track("alice", "signIn", ["idempotencyKey": key]).idempotencyKey == key)
+            let encoded = try #require(key.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let read = try await harness.send(.get, "users/alice/actions/signIn/\(encoded)", auth: .secret())
+            #expect(read.status == .ok && read.string("idempotencyKey") == key)
+        }
+    }
+
+    /// Numbers in `custom` too large for a Double, or at its edge, must not trap or turn into a 500 when
+    /// the action is stored, read back or shown to the device.
+    @Test(arguments: Store.allCases)
+    func extremeNumbersInCustomDoNotBreakTheFlow(store: Store) async throws {
+        try await withServer(on: store) { harness in
+            let device = TestDevice()
+            try await harness.enroll(device, as: "alice")
+            for number in ["1e400", "-1e400", "1.7976931348623157e308", "123456789012345678901234567890", "-0"] {
+                let body = Data(#"{"custom": {"n": \#(number)}}"#.utf8)
+                let reply = try await harness.send(.post, "users/alice/actions/signIn", auth: .secret(), body: body)
+                #expect(reply.status == .ok || reply.isError("invalid_request"), "\(number): \(reply.text)")
+                guard reply.status == .ok, let token = reply.string("token") else { continue }
+                let key = try #require(reply.string("idempotencyKey"))
+                #expect(
+                    try await harness.send(.get, "users/alice/actions/signIn/\(key)", auth: .secret()).status == .ok)
+                #expect(try await harness.startPush(token).status == .ok)
+                #expect(try await harness.getChallenge(device).status == .ok, "\(number)")
+            }
+        }
+    }
+}

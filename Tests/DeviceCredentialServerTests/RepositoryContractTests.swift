@@ -36,10 +36,12 @@ import Testing
             createdAt: t0, verifiedAt: t0)
     }
 
-    private func challenge(_ id: String, user: String = "alice", at date: Date? = nil) -> ChallengeRecord {
+    private func challenge(_ id: String, user: String = "alice", action key: String? = nil, at date: Date? = nil)
+        -> ChallengeRecord
+    {
         let created = date ?? t0
         return ChallengeRecord(
-            id: id, userId: user, actionCode: "signIn", idempotencyKey: "k", createdAt: created,
+            id: id, userId: user, actionCode: "signIn", idempotencyKey: key ?? "k-\(id)", createdAt: created,
             expiresAt: created.addingTimeInterval(300), verificationCode: "42")
     }
 
@@ -69,9 +71,11 @@ import Testing
         defer { cleanup() }
         let a = authenticator("a")
         let b = authenticator("b")
-        #expect(try await repository.insertAuthenticatorIfKeyAbsent(a) == a)
-        #expect(try await repository.insertAuthenticatorIfKeyAbsent(b) == b)
-        #expect(try await repository.insertAuthenticatorIfKeyAbsent(authenticator("c", user: "bob", key: "key-a")) == a)
+        #expect(try await repository.insertAuthenticator(a, onlyAsFirst: true) == .inserted(a))
+        #expect(try await repository.insertAuthenticator(b, onlyAsFirst: true) == .userHasAuthenticator)
+        #expect(try await repository.insertAuthenticator(b, onlyAsFirst: false) == .inserted(b))
+        let sameKey = authenticator("c", user: "bob", key: "key-a")
+        #expect(try await repository.insertAuthenticator(sameKey, onlyAsFirst: true) == .keyRegistered(a))
         #expect(try await repository.authenticators(userId: "alice").map(\.id) == ["a", "b"])
         #expect(try await repository.authenticators(userId: "bob").isEmpty)
         #expect(try await repository.authenticator(publicKey: "key-b") == b)
@@ -120,6 +124,160 @@ import Testing
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(winners == 1)
+    }
+
+    @Test(arguments: Store.allCases)
+    func parallelFirstCredentialsHaveOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        let candidates = (0..<8).map { authenticator("d\($0)") }
+        let inserted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for candidate in candidates {
+                group.addTask {
+                    if case .inserted = try await repository.insertAuthenticator(candidate, onlyAsFirst: true) {
+                        return true
+                    }
+                    return false
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(inserted == 1)
+        #expect(try await repository.authenticators(userId: "alice").count == 1)
+    }
+
+    /// NFC "josé" (é = U+00E9) and NFD "josé" (e + U+0301) are equal for Swift's `String ==`, but are two
+    /// users, two keys and two actions for every store.
+    @Test(arguments: Store.allCases)
+    func identifiersCompareAsBytesNotByUnicodeEquivalence(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        let nfc = "jos\u{E9}"
+        let nfd = "jose\u{301}"
+        #expect(nfc == nfd, "the premise: Swift calls them equal")
+
+        let first = action("key-\(nfc)", user: nfc)
+        let second = action("key-\(nfd)", user: nfd)
+        #expect(try await repository.insertActionIfAbsent(first) == first)
+        #expect(try await repository.insertActionIfAbsent(second) == second)
+        #expect(try await repository.action(idempotencyKey: "key-\(nfd)")?.userId.utf8.elementsEqual(nfd.utf8) == true)
+
+        let nfcDevice = authenticator("id-\(nfc)", user: nfc, key: "pk-\(nfc)")
+        let nfdDevice = authenticator("id-\(nfd)", user: nfd, key: "pk-\(nfd)")
+        #expect(try await repository.insertAuthenticator(nfcDevice, onlyAsFirst: true) == .inserted(nfcDevice))
+        #expect(try await repository.insertAuthenticator(nfdDevice, onlyAsFirst: true) == .inserted(nfdDevice))
+        #expect(
+            try await repository.authenticators(userId: nfc).map { Array($0.id.utf8) } == [Array(nfcDevice.id.utf8)])
+        #expect(
+            try await repository.authenticators(userId: nfd).map { Array($0.id.utf8) } == [Array(nfdDevice.id.utf8)])
+        #expect(
+            try await repository.authenticator(publicKey: "pk-\(nfd)").map { Array($0.id.utf8) }
+                == Array(nfdDevice.id.utf8))
+        #expect(try await repository.authenticator(id: "id-\(nfd)").map { Array($0.userId.utf8) } == Array(nfd.utf8))
+
+        try await repository.insertChallenge(challenge("c-\(nfc)", user: nfc, action: "key-\(nfc)"))
+        try await repository.insertChallenge(challenge("c-\(nfd)", user: nfd, action: "key-\(nfd)"))
+        // Neither challenge superseded the other: they belong to two actions.
+        #expect(
+            try await repository.pendingChallenges(userId: nfc).map { Array($0.id.utf8) } == [Array("c-\(nfc)".utf8)])
+        #expect(
+            try await repository.pendingChallenges(userId: nfd).map { Array($0.id.utf8) } == [Array("c-\(nfd)".utf8)])
+        #expect(try await repository.challenge(id: "c-\(nfd)").map { Array($0.userId.utf8) } == Array(nfd.utf8))
+
+        #expect(try await repository.deleteAuthenticator(id: "id-\(nfd)"))
+        #expect(try await repository.authenticator(id: "id-\(nfc)") != nil)
+    }
+
+    @Test(arguments: Store.allCases)
+    func aNewChallengeSupersedesTheActionsPendingOnes(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        try await repository.insertChallenge(challenge("old", action: "a1"))
+        try await repository.insertChallenge(challenge("other", action: "a2", at: t0.addingTimeInterval(1)))
+        try await repository.insertChallenge(challenge("new", action: "a1", at: t0.addingTimeInterval(2)))
+        #expect(try await repository.challenge(id: "old")?.status == .superseded)
+        #expect(try await repository.pendingChallenges(userId: "alice").map(\.id) == ["new", "other"])
+    }
+
+    @Test(arguments: Store.allCases)
+    func settlingChangesChallengeActionAndAuthenticatorTogether(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        try await repository.insertChallenge(challenge("c1", action: "a1"))
+        let answeredAt = t0.addingTimeInterval(10)
+
+        let result = try await repository.settleChallenge(id: "c1", status: .approved, by: "d", at: answeredAt)
+        guard case .settled(let challenge, let action) = result else {
+            Issue.record("not settled: \(result)")
+            return
+        }
+        #expect(challenge.status == .approved && challenge.answeredBy == "d")
+        #expect(action.state == .challengeSucceeded && action.verificationMethod == "PUSH")
+        #expect(try await repository.challenge(id: "c1") == challenge)
+        #expect(try await repository.action(idempotencyKey: "a1") == action)
+        #expect(try await repository.authenticator(id: "d")?.lastVerifiedAt == answeredAt)
+
+        // Settled is final: a second answer changes nothing.
+        #expect(
+            try await repository.settleChallenge(id: "c1", status: .declined, by: "d", at: answeredAt)
+                == .challengeNotPending(.approved))
+        #expect(try await repository.action(idempotencyKey: "a1")?.state == .challengeSucceeded)
+        #expect(
+            try await repository.settleChallenge(id: "missing", status: .approved, by: "d", at: t0)
+                == .challengeNotFound)
+    }
+
+    @Test(arguments: Store.allCases)
+    func anActionOutOfChallengeRequiredIsFinalForAnswers(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        var blocked = action("a1")
+        _ = try await repository.insertActionIfAbsent(blocked)
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        try await repository.insertChallenge(challenge("c1", action: "a1"))
+        blocked.state = .block
+        try await repository.updateAction(blocked)
+
+        #expect(
+            try await repository.settleChallenge(id: "c1", status: .approved, by: "d", at: t0) == .actionSettled(.block)
+        )
+        #expect(try await repository.action(idempotencyKey: "a1") == blocked)
+        #expect(try await repository.challenge(id: "c1")?.status == .pending)
+        #expect(try await repository.authenticator(id: "d")?.lastVerifiedAt == nil)
+
+        _ = try await repository.insertActionIfAbsent(action("a2"))
+        try await repository.insertChallenge(challenge("late", action: "a2"))
+        #expect(
+            try await repository.settleChallenge(id: "late", status: .approved, by: "d", at: t0.addingTimeInterval(300))
+                == .challengeExpired)
+        #expect(try await repository.action(idempotencyKey: "a2")?.state == .challengeRequired)
+    }
+
+    @Test(arguments: Store.allCases)
+    func concurrentSettlementsOfOneActionHaveOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        try await repository.insertChallenge(challenge("race", action: "a1"))
+        let t0 = self.t0
+        let winners = try await withThrowingTaskGroup(of: ActionState?.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    let status: ChallengeStatus = index.isMultiple(of: 2) ? .approved : .declined
+                    if case .settled(_, let action) = try await repository.settleChallenge(
+                        id: "race", status: status, by: "d\(index)", at: t0)
+                    {
+                        return action.state
+                    }
+                    return nil
+                }
+            }
+            return try await group.compactMap { $0 }.reduce(into: [ActionState]()) { $0.append($1) }
+        }
+        #expect(winners.count == 1)
+        #expect(try await repository.action(idempotencyKey: "a1")?.state == winners.first)
     }
 }
 

@@ -236,3 +236,56 @@ func withServer<Value: Sendable>(_ body: @Sendable (Harness) async throws -> Val
 }
 
 let signatureHeader = HTTPField.Name("X-Authsignal-Signature")!
+
+/// `withServer` on `store`: in memory, or on a fresh SQLite file removed afterwards.
+func withServer<Value: Sendable>(
+    on store: RepositoryContractTests.Store,
+    _ configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
+    _ body: @Sendable (Harness) async throws -> Value
+) async throws -> Value {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("devicecred-http-\(UUID().uuidString).sqlite").path
+    defer {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+    return try await TestServer {
+        if store == .sqlite { $0.databasePath = path }
+        configure(&$0)
+    }.run(body)
+}
+
+extension Harness {
+    /// Sends one request per body at once, each on a connection of its own, so the server handles them
+    /// in parallel; the answers in no particular order.
+    func parallel(_ method: HTTPRequest.Method, _ path: String, auth: Auth, bodies: [[String: Any]])
+        async throws -> [Reply]
+    {
+        guard let port = client.port else { throw TestClient.Error.connectionNotOpen }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let value = auth.headerValue { headers[.authorization] = value }
+        let requests = try bodies.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+        let clients = requests.map { _ in TestClient(host: "127.0.0.1", port: port) }
+        for client in clients { client.connect() }
+        func shutDown() async { for client in clients { try? await client.shutdown() } }
+        do {
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for (client, body) in zip(clients, requests) {
+                    group.addTask { [headers] in
+                        let response = try await client.execute(
+                            TestClient.Request(
+                                "/v1/\(path)", method: method, authority: "127.0.0.1", headers: headers, body: body))
+                        return Reply(
+                            status: response.status, contentType: response.headers[.contentType],
+                            body: response.body.map { Data(buffer: $0) } ?? Data(), headers: response.headers)
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            await shutDown()
+            return replies
+        } catch {
+            await shutDown()
+            throw error
+        }
+    }
+}
