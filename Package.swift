@@ -47,10 +47,14 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // The one version string, shared by the library and the server (which share nothing else).
+        .target(name: "DeviceCredentialRelease", swiftSettings: strictSwift6),
+
         // The library a Linux app embeds: keys, key stores, the Authsignal device client.
         .target(
             name: "DeviceCredential",
             dependencies: [
+                "DeviceCredentialRelease",
                 "CDeviceCredentialOpenSSL",
                 "CDeviceCredentialSecret",
                 "CDeviceCredentialCurl",
@@ -113,6 +117,7 @@ let package = Package(
             name: "devicecred-server",
             dependencies: [
                 "DeviceCredentialServer",
+                "DeviceCredentialRelease",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceCredentialRelease
 import DeviceCredentialServer
 import Foundation
 import Hummingbird
@@ -13,7 +14,8 @@ struct DeviceCredServer: AsyncParsableCommand {
         discussion: """
             Precedence: built-in dev tenant < --config file < AUTHSIGNAL_TENANT_ID / AUTHSIGNAL_SECRET_KEY < flags.
             Prints 'devicecred-server listening on http://HOST:PORT/v1' on stdout once it listens.
-            """
+            """,
+        version: Release.version
     )
 
     @Option(help: "Address to listen on. Anything but loopback needs a secret key of your own.")

@@ -1,3 +1,4 @@
+import DeviceCredential
 import DeviceCredentialTestSupport
 import Foundation
 import Testing
@@ -74,11 +75,15 @@ import Testing
         let version = try await sandbox.run("--version")
         #expect(version.status == 0)
         #expect(version.stdout.split(separator: ".").count == 3)
-        // The agent says the same version, from the same place in the library.
-        let agentVersion = try await ProcessRunner.run(
-            TestBinaries.directory + "/devicecred-agent", ["--version"], environment: sandbox.environment)
-        #expect(agentVersion.status == 0, "\(agentVersion)")
-        #expect(agentVersion.stdout == version.stdout)
+        // The agent and the server say the same version, from the one place (DeviceCredentialRelease),
+        // and so does the library's User-Agent.
+        for executable in ["devicecred-agent", "devicecred-server"] {
+            let other = try await ProcessRunner.run(
+                TestBinaries.directory + "/" + executable, ["--version"], environment: sandbox.environment)
+            #expect(other.status == 0, "\(executable): \(other)")
+            #expect(other.stdout == version.stdout, "\(executable)")
+        }
+        #expect(version.stdout == DeviceCredentialVersion.string + "\n")
     }
 
     @Test func profilesListsEveryEnrolledProfileSortedByName() async throws {

@@ -1,3 +1,4 @@
+internal import DeviceCredentialRelease
 /// Sends one HTTP request and returns the answer: the seam between the device client and the network.
 ///
 /// The default, ``CurlTransport``, uses the system libcurl (system CA store, `https_proxy`/`no_proxy`).
@@ -79,6 +80,6 @@ public struct HTTPTransportConfiguration: Sendable {
 
 /// The library version.
 public enum DeviceCredentialVersion {
-    /// Semantic version of this library.
-    public static let string = "0.1.0"
+    /// Semantic version of this library: the release's, which every executable prints too.
+    public static let string = Release.version
 }
