@@ -138,7 +138,7 @@ public final class ChildProcess: @unchecked Sendable {
         return Self.exitStatus(exit.status.withLock { $0 } ?? 0)
     }
 
-    /// Reads its standard output (a `.pipe`) until a line containing `text`, and returns that line. Throws
+    /// Reads its standard output (a `.pipe`) until a line containing `text` (any line for ""), and returns that line. Throws
     /// if it closes its output first, or after `timeout`. What it writes afterwards is read and dropped, so
     /// it never blocks on a full pipe.
     public func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
@@ -167,7 +167,8 @@ public final class ChildProcess: @unchecked Sendable {
         return found
     }
 
-    /// Blocking: the first line read from `descriptor` that contains `text`; nil at end of file or `deadline`.
+    /// Blocking: the first line read from `descriptor` that contains `text` (the last one may lack its
+    /// newline); nil at end of file or `deadline`.
     private static func readLine(
         containing text: String, from descriptor: Int32, until deadline: ContinuousClock.Instant
     )
@@ -183,12 +184,16 @@ public final class ChildProcess: @unchecked Sendable {
             guard ready > 0 else { return nil }
             let count = read(descriptor, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
+            guard count > 0 else {
+                // A last line without a newline (Xvfb -displayfd writes just the number) counts too.
+                let last = String(decoding: buffer, as: UTF8.self)
+                return !last.isEmpty && (text.isEmpty || last.contains(text)) ? last : nil
+            }
             buffer.append(contentsOf: chunk[0..<count])
             while let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                 buffer.removeSubrange(buffer.startIndex...newline)
-                if line.contains(text) { return line }
+                if text.isEmpty || line.contains(text) { return line }
             }
         }
     }
