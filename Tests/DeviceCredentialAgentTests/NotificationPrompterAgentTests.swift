@@ -99,6 +99,20 @@ struct NotificationPrompterAgentTests {
         #expect(try await server.api.poll(push).isVerified == false)
     }
 
+    @Test("the agent stops (SIGTERM) while a notification is up: it closes it first")
+    func closedWhenAgentStops() async throws {
+        let desktop = try await desktop(answer: "none")
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent(on: desktop)
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "notification shown")
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit() == 0)
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+    }
+
     @Test("number matching without a dialog tool: the notification offers Deny only and never approves")
     func numberMatchingWithoutDialog() async throws {
         let desktop = try await desktop(answer: "approve")

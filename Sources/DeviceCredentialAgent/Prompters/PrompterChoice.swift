@@ -35,7 +35,10 @@ public enum PrompterChoice {
         case nil:
             if let command, !command.isEmpty { return CommandPrompter(command: command, logger: logger) }
             let notifications = try? NotificationPrompter(logger: logger)
-            if let notifications, notifications.hasNotificationServer() { return notifications }
+            if let notifications, notifications.hasNotificationServer() {
+                logger.info("a notification server runs on the session bus; asking with notifications")
+                return notifications
+            }
             if let notifications, notifications.canStartNotificationServer() {
                 logger.info("the session bus starts a notification server on demand; asking with notifications")
                 return notifications

@@ -8,7 +8,9 @@ import Foundation
 final class NotificationDesktop: @unchecked Sendable {
     let bus: PrivateSessionBus
     let log: String
-    private(set) var server: RunningProcess?
+    private(set) var server: ChildProcess?
+
+    deinit { server?.stop() }
 
     init(home: TestHome, serviceDirectories: [String] = []) async throws {
         bus = try await PrivateSessionBus(serviceDirectories: serviceDirectories)
@@ -26,18 +28,24 @@ final class NotificationDesktop: @unchecked Sendable {
     /// Starts the fixture server (a new one numbers its notifications from 1 again, as a restarted
     /// notification daemon does); returns once it owns the name.
     func startServer(answer: String, markup: Bool = false) async throws {
-        let server = try RunningProcess(
+        // ChildProcess, not Process: a daemon started by Process could hold other tests' pipes open.
+        let server = try ChildProcess(
             "/usr/bin/python3", serverArguments(answer: answer, markup: markup),
-            environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 }, stopSignal: SIGKILL)
-        try await server.stdout.waitForLine(containing: "ready")
+            environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 }, standardOutput: .pipe,
+            standardError: .file(log + ".stderr"))
+        do {
+            _ = try await server.waitForLine(containing: "ready")
+        } catch {
+            server.stop()
+            throw error
+        }
         self.server = server
     }
 
     /// Kills the fixture server and returns once it is gone (its name released on the bus).
     func killServer() async throws {
         guard let server else { return }
-        server.signal(SIGKILL)
-        _ = try await server.waitForExit()
+        await Task.detached { server.stop() }.value
         self.server = nil
     }
 
@@ -61,23 +69,33 @@ final class NotificationDesktop: @unchecked Sendable {
 
     /// The fixture server clicks `key` on notification `id`, as a person would.
     func click(_ id: Int, _ key: String) async throws {
-        try await runCommand(
+        try await run(
             "/usr/bin/gdbus",
             [
                 "call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
                 "/org/freedesktop/Notifications", "--method", "org.devicecred.TestNotifications.Click", "uint32 \(id)",
                 "'\(key)'",
-            ], environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 })
+            ])
     }
 
     /// Another process on the bus forges the server's clicks of `key` on ids 1...count (see the script);
     /// returns once the bus has routed them all.
     func spoof(_ key: String, count: Int = 8) async throws {
-        try await runCommand(
+        try await run(
             "/usr/bin/python3",
             [
                 Fixtures.directory.appendingPathComponent("spoof-notification-signals.py").path, "--count", "\(count)",
                 "--key", key,
-            ], environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 })
+            ])
+    }
+
+    /// Runs a short command on this bus (through ChildProcess: no other test's pipe leaks into it).
+    private func run(_ executable: String, _ arguments: [String]) async throws {
+        let result = try await ChildProcess.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 })
+        guard result.status == 0 else {
+            throw TestFailure(
+                "\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.errors)")
+        }
     }
 }
