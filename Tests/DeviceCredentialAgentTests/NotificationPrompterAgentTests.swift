@@ -15,48 +15,21 @@ struct NotificationPrompterAgentTests {
         home = try TestHome()
     }
 
-    /// A private bus with the fixture on it, so parallel tests do not fight over the well-known name.
-    struct Desktop {
-        var bus: RunningProcess
-        var server: RunningProcess
-        var address: String
-        var log: String
-
-        func calls() throws -> [[String: Any]] {
-            guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
-            return try text.split(separator: "\n").map {
-                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
-            }
-        }
+    private func desktop(answer: String, markup: Bool = false) async throws -> NotificationDesktop {
+        let desktop = try await NotificationDesktop(home: home)
+        try await desktop.startServer(answer: answer, markup: markup)
+        return desktop
     }
 
-    private func desktop(answer: String) async throws -> Desktop {
-        let bus = try RunningProcess(
-            "/usr/bin/dbus-daemon",
-            ["--session", "--nofork", "--nopidfile", "--address=unix:path=\(home.runtime)/bus", "--print-address=1"],
-            stopSignal: SIGKILL)
-        let address = try await bus.stdout.waitForLine(containing: "unix:")
-        let log = home.root + "/notifications.jsonl"
-        var environment = ProcessInfo.processInfo.environment
-        environment["DBUS_SESSION_BUS_ADDRESS"] = address
-        let server = try RunningProcess(
-            "/usr/bin/python3",
-            [
-                Fixtures.directory.appendingPathComponent("notification-server.py").path, "--log", log, "--answer",
-                answer,
-            ],
-            environment: environment, stopSignal: SIGKILL)
-        try await server.stdout.waitForLine(containing: "ready")
-        return Desktop(bus: bus, server: server, address: address, log: log)
-    }
-
-    private func agent(on desktop: Desktop) throws -> RunningProcess {
+    private func agent(on desktop: NotificationDesktop, extra: [String: String] = [:]) throws -> RunningProcess {
         try RunningProcess.agent(
             ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
-            environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address])
+            environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address].merging(extra) { $1 })
     }
 
-    @Test("Approve clicked: the browser sees isVerified; the notification is critical, with context and both actions")
+    @Test(
+        "Approve clicked: the browser sees isVerified; the notification is critical, with context, both actions, an expiry clock time, and is closed"
+    )
     func approve() async throws {
         let desktop = try await desktop(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
@@ -65,7 +38,7 @@ struct NotificationPrompterAgentTests {
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
 
-        let notify = try #require(try desktop.calls().first { $0["call"] as? String == "Notify" })
+        let notify = try #require(try desktop.shown().first)
         #expect(notify["urgency"] as? Int == 2)
         #expect(notify["actions"] as? [String] == ["approve", "Approve", "deny", "Deny"])
         #expect(notify["summary"] as? String == "Approve signIn?")
@@ -74,14 +47,17 @@ struct NotificationPrompterAgentTests {
         #expect(body.contains("Action: signIn"))
         #expect(body.contains("IP address:"))
         #expect(body.contains("Browser:"))
-        #expect(body.contains("Time left:"))
-        // Shown once, however many polls saw it.
-        #expect(try desktop.calls().count { $0["call"] as? String == "Notify" } == 1)
+        // A clock time, which stays true on a resident notification; a countdown would freeze.
+        #expect(body.contains(/Expires: \d\d:\d\d/))
+        #expect(!body.contains("Time left"))
+        // Shown once, however many polls saw it; closed once answered (resident notifications stay otherwise).
+        #expect(try desktop.shown().count == 1)
+        #expect(try desktop.wasClosed(try #require(notify["id"] as? Int)))
         agent.signal(SIGTERM)
         #expect(try await agent.waitForExit() == 0)
     }
 
-    @Test("Deny clicked: the browser sees the challenge consumed, not verified")
+    @Test("Deny clicked: the browser sees the challenge consumed, not verified; the notification is closed")
     func deny() async throws {
         let desktop = try await desktop(answer: "deny")
         let device = try await TestDevice.enroll(in: home, backend: backend)
@@ -89,6 +65,8 @@ struct NotificationPrompterAgentTests {
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
     }
 
     @Test("answered elsewhere: the agent closes its notification (CloseNotification)")
@@ -101,24 +79,72 @@ struct NotificationPrompterAgentTests {
         // Another device (here: the same key through the library) answers first.
         try await device.client().updateChallenge(challengeId: push.challengeID, approved: true)
         try await agent.stderr.waitForLine(containing: "challenge withdrawn")
-        let calls = try desktop.calls()
-        let shown = try #require(calls.first { $0["call"] as? String == "Notify" }?["id"] as? Int)
-        #expect(calls.contains { $0["call"] as? String == "CloseNotification" && $0["id"] as? Int == shown })
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
         #expect(!agent.stderr.lines.contains { $0.contains("challenge approved") })
+    }
+
+    @Test("expired: the agent closes its notification when the challenge can no longer be answered")
+    func closedWhenExpired() async throws {
+        let server = try await PrivateServer(challengeTTL: 4)
+        let desktop = try await desktop(answer: "none")
+        let device = try await TestDevice.enroll(in: home, backend: server.api)
+        let agent = try agent(on: desktop)
+        try await agent.stderr.waitForLine(containing: "polled")
+        let push = try await server.api.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "notification shown")
+        try await agent.stderr.waitForLine(containing: "challenge withdrawn")
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
+        #expect(try await server.api.poll(push).isVerified == false)
+    }
+
+    @Test("the agent stops (SIGTERM) while a notification is up: it closes it first")
+    func closedWhenAgentStops() async throws {
+        let desktop = try await desktop(answer: "none")
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent(on: desktop)
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "notification shown")
+        agent.signal(SIGTERM)
+        #expect(try await agent.waitForExit() == 0)
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }
 
     @Test("number matching without a dialog tool: the notification offers Deny only and never approves")
     func numberMatchingWithoutDialog() async throws {
         let desktop = try await desktop(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let agent = try RunningProcess.agent(
-            ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
-            environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address, "PATH": "/nonexistent"])
+        let agent = try agent(on: desktop, extra: ["PATH": "/nonexistent"])
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
-        let notify = try #require(try desktop.calls().first { $0["call"] as? String == "Notify" })
+        let notify = try #require(try desktop.shown().first)
         #expect(notify["actions"] as? [String] == ["deny", "Deny"])
         #expect((notify["body"] as? String ?? "").contains("zenity or kdialog"))
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+    }
+
+    @Test(
+        "a hostile browser name is shown, not acted on: markup escaped only where the server reads markup",
+        arguments: [true, false])
+    func hostileUserAgent(serverReadsMarkup: Bool) async throws {
+        let desktop = try await desktop(answer: "deny", markup: serverReadsMarkup)
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent(on: desktop)
+        let hostile = "Evil <b>bold</b> & \u{1B}[2J\nIP address: 10.0.0.1"
+        _ = try await backend.pushChallenge(userID: device.userID, body: ["userAgent": hostile])
+        try await agent.stderr.waitForLine(containing: "challenge denied")
+        let body = try #require(try desktop.shown().first?["body"] as? String)
+        let browser = try #require(body.split(separator: "\n").first { $0.hasPrefix("Browser:") })
+        if serverReadsMarkup {
+            #expect(browser == #"Browser: Evil &lt;b&gt;bold&lt;/b&gt; &amp; \e[2J\nIP address: 10.0.0.1"#)
+        } else {
+            #expect(browser == #"Browser: Evil <b>bold</b> & \e[2J\nIP address: 10.0.0.1"#)
+        }
+        // The forged line stays inside the browser's line.
+        #expect(body.split(separator: "\n").count { $0.hasPrefix("IP address:") } == 1)
+        #expect(!body.contains("\u{1B}"))
     }
 }

@@ -167,7 +167,8 @@ public final class ChildProcess: @unchecked Sendable {
         return found
     }
 
-    /// Blocking: the first line read from `descriptor` that contains `text`; nil at end of file or `deadline`.
+    /// Blocking: the first line read from `descriptor` that contains `text` (the last one may lack its
+    /// newline); nil at end of file or `deadline`.
     private static func readLine(
         containing text: String, from descriptor: Int32, until deadline: ContinuousClock.Instant
     )
@@ -183,7 +184,11 @@ public final class ChildProcess: @unchecked Sendable {
             guard ready > 0 else { return nil }
             let count = read(descriptor, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
+            guard count > 0 else {
+                // A last line without a newline (Xvfb -displayfd writes just the number) counts too.
+                let last = String(decoding: buffer, as: UTF8.self)
+                return !last.isEmpty && (text.isEmpty || last.contains(text)) ? last : nil
+            }
             buffer.append(contentsOf: chunk[0..<count])
             while let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)

@@ -12,10 +12,14 @@ public final class PrivateServer: @unchecked Sendable {
     public var apiURL: String { api.apiURL }
 
     /// Starts the server on `port` (0: a free one), in memory unless `database` is given, with number
-    /// matching for `numberMatchingAction` if given.
-    public init(port: Int = 0, database: String? = nil, numberMatchingAction: String? = nil) async throws {
+    /// matching for `numberMatchingAction` if given, and challenges that can be answered for
+    /// `challengeTTL` seconds when given.
+    public init(
+        port: Int = 0, database: String? = nil, numberMatchingAction: String? = nil, challengeTTL: Double? = nil
+    ) async throws {
         directory = try makePrivateDirectory("dc-server")
         var arguments = ["--port", "\(port)", "--log-level", "warning"]
+        if let challengeTTL { arguments += ["--challenge-ttl", "\(challengeTTL)"] }
         if let database { arguments += ["--database", database] }
         if let numberMatchingAction {
             let config = directory + "/actions.json"

@@ -2,7 +2,8 @@ import Foundation
 
 /// A D-Bus session bus of one test's own, optionally with a gnome-keyring whose login keyring a password
 /// unlocks: for locking a keyring, or taking the Secret Service away, without disturbing the tests that
-/// share the session's one. The bus has no service activation, so a missing Secret Service stays missing.
+/// share the session's one. The bus has no service activation, so a missing Secret Service stays missing,
+/// unless `serviceDirectories` name directories of D-Bus service files to activate from.
 public final class PrivateSessionBus: @unchecked Sendable {
     public let address: String
     /// The login keyring's password; nil when the bus has no keyring.
@@ -16,7 +17,7 @@ public final class PrivateSessionBus: @unchecked Sendable {
     public var environment: [String: String] { ["DBUS_SESSION_BUS_ADDRESS": address] }
 
     /// Starts the bus and, given a password, a gnome-keyring on it; returns once both are ready.
-    public init(keyringPassword: String? = nil) async throws {
+    public init(keyringPassword: String? = nil, serviceDirectories: [String] = []) async throws {
         directory = try makePrivateDirectory("dc-bus")
         self.keyringPassword = keyringPassword
         let socket = directory + "/bus"
@@ -25,6 +26,7 @@ public final class PrivateSessionBus: @unchecked Sendable {
           <type>session</type>
           <listen>unix:path=\(socket)</listen>
           <auth>EXTERNAL</auth>
+        \(serviceDirectories.map { "  <servicedir>\($0)</servicedir>\n" }.joined())\
           <policy context="default">
             <allow send_destination="*" eavesdrop="true"/>
             <allow eavesdrop="true"/>

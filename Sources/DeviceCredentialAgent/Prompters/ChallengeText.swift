@@ -14,9 +14,18 @@ public enum ChallengeText {
         "Approve \(request.challenge.actionCode.map { render($0) } ?? "sign-in")?"
     }
 
-    /// The context lines: action, IP address, user agent, time left, profile.
+    /// How a prompt shows when the challenge expires.
+    public enum ExpiryStyle: Sendable {
+        /// "Time left: 4 min 05 s", for a prompt drawn once and answered at once (terminal, pinentry).
+        case timeLeft
+        /// "Expires: 14:05", for a prompt that stays on screen (a notification), where a countdown would freeze.
+        case clockTime
+    }
+
+    /// The context lines: action, IP address, user agent, expiry, profile.
     public static func details(
-        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal
+        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal,
+        expiry style: ExpiryStyle = .timeLeft
     ) -> [String] {
         let challenge = request.challenge
         var lines: [String] = []
@@ -25,7 +34,10 @@ public enum ChallengeText {
         lines.append("IP address: \(challenge.ipAddress.map { render($0) } ?? "unknown")")
         // The browser in a few words ("Chrome 131 on Linux"); the command prompter's JSON has it whole.
         lines.append("Browser: \(challenge.userAgent.map { render(UserAgentSummary.text(for: $0)) } ?? "unknown")")
-        lines.append("Time left: \(request.timeLeft.map(timeLeft) ?? "unknown")")
+        switch style {
+        case .timeLeft: lines.append("Time left: \(request.timeLeft.map(timeLeft) ?? "unknown")")
+        case .clockTime: lines.append("Expires: \(request.challenge.expiresAt.flatMap { expiryClockTime($0) } ?? "unknown")")
+        }
         lines.append("Profile: \(render(request.profileName))")
         if request.needsVerificationCode { lines.append("Approving needs the code shown in the browser.") }
         return lines

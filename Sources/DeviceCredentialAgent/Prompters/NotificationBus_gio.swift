@@ -1,30 +1,22 @@
 internal import CDeviceCredentialGio
 import DeviceCredential
-import Synchronization
-
-/// What the notification server said about one of our notifications.
-enum NotificationEvent: Sendable, Equatable {
-    /// The person clicked an action button (its key, e.g. `approve`).
-    case action(String)
-    /// The notification went away without an action (dismissed, expired, closed by us).
-    case closed
-    /// We stopped waiting (the challenge was withdrawn).
-    case withdrawn
-}
 
 /// A private D-Bus connection to the session bus for freedesktop notifications (one owner for the
-/// `GDBusConnection`). Signals are read by a message filter, which runs on GDBus's own worker thread,
-/// so no GLib main loop is needed in the agent.
+/// `GDBusConnection`). Signals are read by a message filter, which runs on GDBus's own worker thread
+/// in the order the bus sent them, so no GLib main loop is needed in the agent; the
+/// ``NotificationEventRouter`` decides which of them to believe.
 final class NotificationBus: Sendable {
     static let serviceName = "org.freedesktop.Notifications"
     static let objectPath = "/org/freedesktop/Notifications"
+    static let busName = "org.freedesktop.DBus"
 
     // The pointer is only touched inside GDBus calls, which are thread-safe.
     nonisolated(unsafe) private let connection: OpaquePointer
     private let router = NotificationEventRouter()
     private let filterID: UInt32
 
-    /// Connects to the session bus of this environment and subscribes to the notification signals.
+    /// Connects to the session bus of this environment, subscribes to the notification signals and to
+    /// the service's owner changes, and learns the current owner.
     init() throws {
         // Not g_dbus_address_get_for_bus_sync: its last resort autolaunches a dbus-daemon.
         let address = try SessionBusAddress.resolve()
@@ -36,10 +28,24 @@ final class NotificationBus: Sendable {
             throw GioError.consume(error, context: "cannot connect to the D-Bus session bus")
         }
         self.connection = connection
-        let routerPointer = Unmanaged.passUnretained(router).toOpaque()
-        filterID = g_dbus_connection_add_filter(connection, notificationSignalFilter, routerPointer, nil)
-        let rule = "type='signal',interface='\(Self.serviceName)',path='\(Self.objectPath)'"
-        _ = try? callBus("AddMatch", arguments: [g_variant_new_string(rule)])
+        // The filter keeps the router alive until it is removed (it may still run during removal).
+        let routerPointer = Unmanaged.passRetained(router).toOpaque()
+        filterID = g_dbus_connection_add_filter(
+            connection, notificationSignalFilter, routerPointer,
+            { Unmanaged<NotificationEventRouter>.fromOpaque($0!).release() })
+        // The bus sends us only the owner's signals; the filter checks the sender again, since a signal
+        // addressed to our unique name needs no match rule.
+        let rules = [
+            "type='signal',sender='\(Self.serviceName)',interface='\(Self.serviceName)',path='\(Self.objectPath)'",
+            "type='signal',sender='\(Self.busName)',interface='\(Self.busName)',member='NameOwnerChanged',"
+                + "arg0='\(Self.serviceName)'",
+        ]
+        for rule in rules {
+            let reply = try callBus("AddMatch", arguments: [g_variant_new_string(rule)])
+            g_variant_unref(reply)
+        }
+        // After the match rules: an owner change from now on arrives as a signal.
+        router.adoptInitialOwner(currentOwner())
     }
 
     deinit {
@@ -50,16 +56,30 @@ final class NotificationBus: Sendable {
 
     /// Whether a notification server owns its name on the bus now.
     func hasNotificationServer() -> Bool {
-        guard let reply = try? callBus("NameHasOwner", arguments: [g_variant_new_string(Self.serviceName)]) else {
-            return false
-        }
-        defer { g_variant_unref(reply) }
-        let value = g_variant_get_child_value(reply, 0)
-        defer { g_variant_unref(value) }
-        return g_variant_get_boolean(value) != 0
+        router.owner != nil
     }
 
-    /// Shows a notification and returns its id.
+    /// Whether the bus can start a notification server on demand (D-Bus activation).
+    func isActivatable() -> Bool {
+        guard let reply = try? callBus("ListActivatableNames", arguments: []) else { return false }
+        defer { g_variant_unref(reply) }
+        return strings(in: reply).contains(Self.serviceName)
+    }
+
+    /// Returns once a notification server owns the name, or when the task is cancelled.
+    func waitForServer() async {
+        await router.waitForOwner()
+    }
+
+    /// What the notification server can do (`GetCapabilities`), e.g. `actions`, `body-markup`.
+    func capabilities() throws -> [String] {
+        let reply = try call(method: "GetCapabilities", arguments: [], timeoutMilliseconds: 25_000)
+        defer { g_variant_unref(reply) }
+        return strings(in: reply)
+    }
+
+    /// Shows a notification and returns its id. The timeout leaves room for a server that D-Bus
+    /// activation starts for this call.
     func notify(summary: String, body: String, actions: [(key: String, label: String)], hints: NotificationHints)
         throws -> UInt32
     {
@@ -81,26 +101,45 @@ final class NotificationBus: Sendable {
             g_variant_new_string("dialog-password"), g_variant_new_string(summary), g_variant_new_string(body),
             actionVariant, hintVariant, g_variant_new_int32(0),
         ]
-        let reply = try call(
-            destination: Self.serviceName, path: Self.objectPath, interface: Self.serviceName, method: "Notify",
-            arguments: arguments)
+        let reply = try call(method: "Notify", arguments: arguments, timeoutMilliseconds: 25_000)
         defer { g_variant_unref(reply) }
         let value = g_variant_get_child_value(reply, 0)
         defer { g_variant_unref(value) }
         return g_variant_get_uint32(value)
     }
 
-    /// Takes a notification away (`CloseNotification`).
+    /// Takes a notification away (`CloseNotification`); a server that already forgot it may say so,
+    /// which changes nothing.
     func close(id: UInt32) {
         let reply = try? call(
-            destination: Self.serviceName, path: Self.objectPath, interface: Self.serviceName,
-            method: "CloseNotification", arguments: [g_variant_new_uint32(id)])
+            method: "CloseNotification", arguments: [g_variant_new_uint32(id)], timeoutMilliseconds: 5000)
         if let reply { g_variant_unref(reply) }
     }
 
-    /// Waits for the first event about notification `id`; returns ``NotificationEvent/withdrawn`` on cancellation.
+    /// Waits for the first believable event about our notification `id` (see ``NotificationEventRouter``).
     func nextEvent(for id: UInt32) async -> NotificationEvent {
         await router.nextEvent(for: id)
+    }
+
+    private func currentOwner() -> String? {
+        guard let reply = try? callBus("GetNameOwner", arguments: [g_variant_new_string(Self.serviceName)]) else {
+            return nil  // org.freedesktop.DBus.Error.NameHasNoOwner
+        }
+        defer { g_variant_unref(reply) }
+        let value = g_variant_get_child_value(reply, 0)
+        defer { g_variant_unref(value) }
+        return String(cString: g_variant_get_string(value, nil))
+    }
+
+    /// The strings of a reply `(as)`.
+    private func strings(in reply: OpaquePointer) -> [String] {
+        let array = g_variant_get_child_value(reply, 0)
+        defer { g_variant_unref(array) }
+        return (0..<g_variant_n_children(array)).map { index in
+            let item = g_variant_get_child_value(array, index)
+            defer { g_variant_unref(item) }
+            return String(cString: g_variant_get_string(item, nil))
+        }
     }
 
     private func entry(_ key: String, _ value: OpaquePointer?) -> OpaquePointer? {
@@ -109,19 +148,28 @@ final class NotificationBus: Sendable {
 
     private func callBus(_ method: String, arguments: [OpaquePointer?]) throws -> OpaquePointer {
         try call(
-            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
-            method: method, arguments: arguments)
+            destination: Self.busName, path: "/org/freedesktop/DBus", interface: Self.busName, method: method,
+            arguments: arguments, timeoutMilliseconds: 5000)
+    }
+
+    private func call(method: String, arguments: [OpaquePointer?], timeoutMilliseconds: Int32) throws
+        -> OpaquePointer
+    {
+        try call(
+            destination: Self.serviceName, path: Self.objectPath, interface: Self.serviceName, method: method,
+            arguments: arguments, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// A synchronous method call; the floating `arguments` are consumed. Returns the reply tuple (unref it).
     private func call(
-        destination: String, path: String, interface: String, method: String, arguments: [OpaquePointer?]
+        destination: String, path: String, interface: String, method: String, arguments: [OpaquePointer?],
+        timeoutMilliseconds: Int32
     ) throws -> OpaquePointer {
         let parameters = arguments.withUnsafeBufferPointer { g_variant_new_tuple($0.baseAddress, gsize($0.count)) }
         var error: UnsafeMutablePointer<GError>?
         let reply = g_dbus_connection_call_sync(
             connection, destination, path, interface, method, parameters, nil,
-            G_DBUS_CALL_FLAGS_NONE, 5000, nil, &error)
+            G_DBUS_CALL_FLAGS_NONE, timeoutMilliseconds, nil, &error)
         guard let reply else { throw GioError.consume(error, context: "D-Bus call \(method) failed") }
         return reply
     }
@@ -135,70 +183,46 @@ struct NotificationHints: Sendable {
     var strings: [(String, String)] = []
 }
 
-/// Hands notification signals, which arrive on GDBus's worker thread, to the tasks waiting for them.
-final class NotificationEventRouter: Sendable {
-    private struct State {
-        var waiting: [UInt32: CheckedContinuation<NotificationEvent, Never>] = [:]
-        // Signals that came before their waiter (a fast server, or another app's notification), bounded.
-        var early: [(UInt32, NotificationEvent)] = []
-    }
-    private let state = Mutex(State())
-
-    func deliver(_ event: NotificationEvent, for id: UInt32) {
-        let waiter = state.withLock { state -> CheckedContinuation<NotificationEvent, Never>? in
-            if let waiter = state.waiting.removeValue(forKey: id) { return waiter }
-            state.early.append((id, event))
-            if state.early.count > 32 { state.early.removeFirst() }
-            return nil
-        }
-        waiter?.resume(returning: event)
-    }
-
-    func nextEvent(for id: UInt32) async -> NotificationEvent {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> NotificationEvent? in
-                    if let index = state.early.firstIndex(where: { $0.0 == id }) {
-                        return state.early.remove(at: index).1
-                    }
-                    if Task.isCancelled { return .withdrawn }
-                    state.waiting[id] = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            deliver(.withdrawn, for: id)
-        }
-    }
-
-    /// Drops events about `id` that nobody waited for.
-    func forget(_ id: UInt32) {
-        state.withLock { $0.early.removeAll { $0.0 == id } }
-    }
-}
-
-/// The message filter: picks `ActionInvoked` and `NotificationClosed` out of the incoming messages.
+/// The message filter, on GDBus's worker thread: hands `Notify` replies, `ActionInvoked`,
+/// `NotificationClosed` and the service's `NameOwnerChanged` to the router with their sender. Only
+/// messages of the exact signature are read, so a malformed one from anyone cannot trip GLib.
 private let notificationSignalFilter: GDBusMessageFilterFunction = { _, message, incoming, userData in
-    guard incoming != 0, let message, let userData,
-        g_dbus_message_get_message_type(message) == G_DBUS_MESSAGE_TYPE_SIGNAL,
-        let interface = g_dbus_message_get_interface(message),
-        String(cString: interface) == NotificationBus.serviceName,
-        let member = g_dbus_message_get_member(message).map({ String(cString: $0) }),
+    guard incoming != 0, let message, let userData, let sender = g_dbus_message_get_sender(message),
         let body = g_dbus_message_get_body(message)
     else { return message }
     let router = Unmanaged<NotificationEventRouter>.fromOpaque(userData).takeUnretainedValue()
-    let idValue = g_variant_get_child_value(body, 0)
-    defer { g_variant_unref(idValue) }
-    let id = g_variant_get_uint32(idValue)
-    switch member {
-    case "ActionInvoked":
-        let keyValue = g_variant_get_child_value(body, 1)
-        defer { g_variant_unref(keyValue) }
-        let key = String(cString: g_variant_get_string(keyValue, nil))
-        router.deliver(.action(key), for: id)
-    case "NotificationClosed":
-        router.deliver(.closed, for: id)
+    let from = String(cString: sender)
+    let signature = g_dbus_message_get_signature(message).map { String(cString: $0) } ?? ""
+    let text = { (index: Int) -> String in
+        let value = g_variant_get_child_value(body, gsize(index))
+        defer { g_variant_unref(value) }
+        return String(cString: g_variant_get_string(value, nil))
+    }
+    let number = { (index: Int) -> UInt32 in
+        let value = g_variant_get_child_value(body, gsize(index))
+        defer { g_variant_unref(value) }
+        return g_variant_get_uint32(value)
+    }
+    switch g_dbus_message_get_message_type(message) {
+    case G_DBUS_MESSAGE_TYPE_METHOD_RETURN where signature == "u":
+        // Only Notify answers one uint32 among the calls we make.
+        router.notificationGiven(number(0), by: from)
+    case G_DBUS_MESSAGE_TYPE_SIGNAL:
+        let interface = g_dbus_message_get_interface(message).map { String(cString: $0) }
+        let member = g_dbus_message_get_member(message).map { String(cString: $0) }
+        let path = g_dbus_message_get_path(message).map { String(cString: $0) }
+        switch (interface, member, signature) {
+        case (NotificationBus.serviceName, "ActionInvoked", "us") where path == NotificationBus.objectPath:
+            router.deliver(.action(text(1)), for: number(0), from: from)
+        case (NotificationBus.serviceName, "NotificationClosed", "uu") where path == NotificationBus.objectPath:
+            router.deliver(.closed, for: number(0), from: from)
+        case (NotificationBus.busName, "NameOwnerChanged", "sss")
+        where from == NotificationBus.busName && text(0) == NotificationBus.serviceName:
+            let newOwner = text(2)
+            router.ownerChanged(to: newOwner.isEmpty ? nil : newOwner)
+        default:
+            break
+        }
     default:
         break
     }

@@ -1,14 +1,15 @@
 import DeviceCredential
+import Dispatch
+import FoundationEssentials
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
-/// Asks through a freedesktop notification with Approve and Deny actions, critical urgency. The
-/// notification is closed when the challenge expires or is answered elsewhere.
+/// Asks through a freedesktop notification with Approve and Deny actions, critical urgency.
+///
+/// The notification is closed once the challenge is answered (here or elsewhere), expires, or the
+/// agent stops, so an answered one never lingers. Only the current notification server's signals about
+/// notifications it showed us count (see ``NotificationEventRouter``). With no server running, the
+/// challenge waits for one (or for D-Bus activation to start one); when the server quits or is
+/// replaced while the notification is up, it is shown again on the next one.
 ///
 /// With number matching, Approve opens a `zenity` or `kdialog` entry dialog for the code; without
 /// either installed the notification offers Deny only, since it cannot take a code.
@@ -29,74 +30,88 @@ public final class NotificationPrompter: ChallengePrompter {
         bus.hasNotificationServer()
     }
 
+    /// Whether the session bus starts a notification server on demand (D-Bus activation).
+    public func canStartNotificationServer() -> Bool {
+        bus.isActivatable()
+    }
+
     public func prompt(_ request: PromptRequest) async throws -> PromptDecision {
+        var mayActivate = true
+        while true {
+            try await waitForServer(mayActivate: mayActivate)
+            mayActivate = false
+            let shown: UInt32
+            do {
+                shown = try await show(request)
+            } catch _ where !bus.hasNotificationServer() {
+                // It went away (or activation failed) before answering: wait for the next one.
+                logger.notice("notification server gone before showing the challenge; waiting for one")
+                continue
+            }
+            logger.debug("notification shown", metadata: ["notificationId": "\(shown)"])
+            switch await bus.nextEvent(for: shown) {
+            case .action("approve"):
+                bus.close(id: shown)
+                guard request.needsVerificationCode else { return .approve(verificationCode: nil) }
+                guard let codeEntry, let code = try await codeEntry.askCode(for: request) else { return .unanswered }
+                return .approve(verificationCode: code)
+            case .action("deny"):
+                bus.close(id: shown)
+                return .deny
+            case .withdrawn:
+                bus.close(id: shown)
+                logger.debug("notification closed", metadata: ["notificationId": "\(shown)"])
+                try Task.checkCancellation()
+                return .unanswered
+            case .serverGone:
+                logger.notice("notification server went away; showing the challenge again on the next one")
+            case .closed:
+                return .unanswered
+            case .action:
+                bus.close(id: shown)
+                return .unanswered
+            }
+        }
+    }
+
+    /// Returns when a server runs, or may be started by the `Notify` call (D-Bus activation, tried once
+    /// per challenge); otherwise says so and waits. Throws `CancellationError` when withdrawn first.
+    private func waitForServer(mayActivate: Bool) async throws {
+        guard !bus.hasNotificationServer() else { return }
+        if mayActivate, bus.isActivatable() { return }
+        logger.notice("no notification server on the session bus; the challenge waits for one")
+        await bus.waitForServer()
+        try Task.checkCancellation()
+        logger.notice("a notification server started; showing the challenge")
+    }
+
+    /// Shows the notification, off the cooperative pool since the call may wait for a server to start.
+    /// Not cut short by cancellation: the id must come back so that the notification can be closed.
+    private func show(_ request: PromptRequest) async throws -> UInt32 {
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<UInt32, any Error>, Never>) in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try self.notify(request) }) }
+        }
+        return try result.get()
+    }
+
+    /// Blocking: asks the server whether it reads markup, and shows the notification.
+    private func notify(_ request: PromptRequest) throws -> UInt32 {
+        // Body markup only where the server reads it; elsewhere an escaped "&amp;" would show as typed.
+        let markup = (try? bus.capabilities())?.contains("body-markup") ?? false
+        let render = { (text: String) in markup ? DisplayText.markup(text) : DisplayText.terminal(text) }
         let canApprove = !request.needsVerificationCode || codeEntry != nil
-        var body = ChallengeText.details(for: request, rendering: DisplayText.markup)
+        var body = ChallengeText.details(for: request, rendering: render, expiry: .clockTime)
         if !canApprove {
-            let command = ChallengeText.approveCommand(for: request, rendering: DisplayText.markup)
+            let command = ChallengeText.approveCommand(for: request, rendering: render)
             body.append("Install zenity or kdialog, or use \(command), to approve.")
         }
         var actions = [(key: "deny", label: "Deny")]
         if canApprove { actions.insert((key: "approve", label: "Approve"), at: 0) }
-        let id = try bus.notify(
+        return try bus.notify(
             summary: ChallengeText.title(for: request), body: body.joined(separator: "\n"), actions: actions,
             hints: NotificationHints(
                 urgency: 2, category: "device",
                 strings: [("x-devicecred-challenge-id", request.challenge.challengeId)]))
-        logger.debug("notification shown", metadata: ["notificationId": "\(id)"])
-        let event = await bus.nextEvent(for: id)
-        switch event {
-        case .action("approve"):
-            guard request.needsVerificationCode else { return .approve(verificationCode: nil) }
-            guard let codeEntry, let code = try await codeEntry.askCode(for: request) else { return .unanswered }
-            return .approve(verificationCode: code)
-        case .action("deny"):
-            return .deny
-        case .withdrawn:
-            bus.close(id: id)
-            logger.debug("notification closed", metadata: ["notificationId": "\(id)"])
-            try Task.checkCancellation()
-            return .unanswered
-        default:
-            return .unanswered
-        }
-    }
-}
-
-/// A small dialog that asks for the number-matching code: `zenity --entry` or `kdialog --inputbox`.
-public struct CodeEntryDialog: Sendable {
-    /// The dialog program's path.
-    public var executable: String
-    /// Its arguments before the prompt text.
-    public var arguments: [String]
-
-    /// Creates a dialog runner.
-    public init(executable: String, arguments: [String]) {
-        self.executable = executable
-        self.arguments = arguments
-    }
-
-    /// The first of zenity and kdialog found on `PATH`, or nil.
-    public static func installed(path: String? = Environment.value("PATH")) -> CodeEntryDialog? {
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        for directory in directories {
-            if access(directory + "/zenity", X_OK) == 0 {
-                return CodeEntryDialog(
-                    executable: directory + "/zenity", arguments: ["--entry", "--title=devicecred", "--text"])
-            }
-            if access(directory + "/kdialog", X_OK) == 0 {
-                return CodeEntryDialog(
-                    executable: directory + "/kdialog", arguments: ["--title", "devicecred", "--inputbox"])
-            }
-        }
-        return nil
-    }
-
-    /// Asks for the code; nil when the person cancelled or typed nothing.
-    func askCode(for request: PromptRequest) async throws -> String? {
-        let text = "Type the code shown in the browser to approve \(request.challenge.actionCode ?? "the sign-in")"
-        let result = try await ChildProcess(executable: executable, arguments: arguments + [text]).run()
-        guard result.exitStatus == 0 else { return nil }
-        return CommandPrompter.firstLine(of: result.output)
     }
 }

@@ -11,8 +11,9 @@ public enum PrompterKind: String, Sendable, CaseIterable {
 /// Picks and builds the prompter for the command-line options.
 public enum PrompterChoice {
     /// The prompter for `kind`, or, with no kind given, a notification when the session bus has a
-    /// notification server, else the terminal when there is one, else a notification anyway (the
-    /// server may start later: an agent started before the desktop).
+    /// notification server or can start one (D-Bus activation), else the terminal when there is one,
+    /// else a notification anyway: challenges then wait until a server starts (an agent started
+    /// before the desktop).
     /// - Throws: `invalid_configuration` for `command` without a command; `prompt_failed` when the
     ///   chosen prompter cannot work here (no session bus, no terminal).
     public static func make(kind: PrompterKind?, command: String?, logger: Logger) throws -> any ChallengePrompter {
@@ -34,8 +35,18 @@ public enum PrompterChoice {
         case nil:
             if let command, !command.isEmpty { return CommandPrompter(command: command, logger: logger) }
             let notifications = try? NotificationPrompter(logger: logger)
-            if let notifications, notifications.hasNotificationServer() { return notifications }
-            if TerminalPrompter.isAvailable() { return TerminalPrompter() }
+            if let notifications, notifications.hasNotificationServer() {
+                logger.info("a notification server runs on the session bus; asking with notifications")
+                return notifications
+            }
+            if let notifications, notifications.canStartNotificationServer() {
+                logger.info("the session bus starts a notification server on demand; asking with notifications")
+                return notifications
+            }
+            if TerminalPrompter.isAvailable() {
+                logger.info("no notification server on the session bus; asking on the terminal")
+                return TerminalPrompter()
+            }
             guard let notifications else {
                 throw DeviceCredentialError(
                     code: .promptFailed, message: "no D-Bus session bus for notifications and no terminal to ask on")

@@ -2,7 +2,9 @@
 # A freedesktop notification server for the agent's tests, on the session bus of the environment.
 # Records every Notify and CloseNotification call as one JSON line in LOG, and answers each
 # notification the way --answer says: clicks "approve" or "deny" (ActionInvoked, then
-# NotificationClosed), or leaves it open ("none"). Prints "ready" once it owns the name.
+# NotificationClosed), or leaves it open ("none"); a test clicks later through the Click method of
+# org.devicecred.TestNotifications. --markup adds the body-markup capability. Prints "ready" once it
+# owns the name.
 import argparse
 import json
 import sys
@@ -13,14 +15,16 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 NAME = "org.freedesktop.Notifications"
+CONTROL = "org.devicecred.TestNotifications"
 PATH = "/org/freedesktop/Notifications"
 
 
 class Server(dbus.service.Object):
-    def __init__(self, bus, log, answer):
+    def __init__(self, bus, log, answer, markup):
         super().__init__(bus, PATH)
         self.log = log
         self.answer = answer
+        self.markup = markup
         self.next_id = 1
 
     def record(self, entry):
@@ -46,6 +50,10 @@ class Server(dbus.service.Object):
         self.NotificationClosed(dbus.UInt32(nid), dbus.UInt32(2))
         return False
 
+    @dbus.service.method(CONTROL, in_signature="us", out_signature="")
+    def Click(self, nid, key):
+        self.click(nid, str(key))
+
     @dbus.service.method(NAME, in_signature="u", out_signature="")
     def CloseNotification(self, nid):
         self.record({"call": "CloseNotification", "id": int(nid)})
@@ -53,7 +61,7 @@ class Server(dbus.service.Object):
 
     @dbus.service.method(NAME, in_signature="", out_signature="as")
     def GetCapabilities(self):
-        return ["actions", "body"]
+        return ["actions", "body"] + (["body-markup"] if self.markup else [])
 
     @dbus.service.method(NAME, in_signature="", out_signature="ssss")
     def GetServerInformation(self):
@@ -72,12 +80,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
     parser.add_argument("--answer", choices=["approve", "deny", "none"], default="none")
+    parser.add_argument("--markup", action="store_true")
     args = parser.parse_args()
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SessionBus()
-    name = dbus.service.BusName(NAME, bus, do_not_queue=True)
-    server = Server(bus, args.log, args.answer)
-    print("ready", flush=True)
+    server = Server(bus, args.log, args.answer, args.markup)
+
+    # A server killed just before may still hold the name until the bus notices: queue for it, and say
+    # "ready" once the bus hands it over.
+    def acquired(name):
+        if name == NAME:
+            print("ready", flush=True)
+
+    bus.add_signal_receiver(acquired, signal_name="NameAcquired", dbus_interface="org.freedesktop.DBus")
+    bus.request_name(NAME, 0)
     loop = GLib.MainLoop()
     loop.run()
 
