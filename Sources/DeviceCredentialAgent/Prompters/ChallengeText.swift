@@ -36,7 +36,9 @@ public enum ChallengeText {
         lines.append("Browser: \(challenge.userAgent.map { render(UserAgentSummary.text(for: $0)) } ?? "unknown")")
         switch style {
         case .timeLeft: lines.append("Time left: \(request.timeLeft.map(timeLeft) ?? "unknown")")
-        case .clockTime: lines.append("Expires: \(request.challenge.expiresAt.flatMap { expiryClockTime($0) } ?? "unknown")")
+        case .clockTime:
+            let clock = request.challenge.expiresAt.flatMap { expiryClockTime($0) }
+            lines.append("Expires: \(clock ?? "unknown")")
         }
         lines.append("Profile: \(render(request.profileName))")
         if request.needsVerificationCode { lines.append("Approving needs the code shown in the browser.") }
