@@ -56,10 +56,14 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     public static let enrollmentNotConfirmed = DevicecredExitStatus(
         12, "Enrollment refused the profile's settings (wrong --tenant-id or --api-url); nothing was kept here.")
 
+    /// `devicecred doctor` found at least one check that fails (its output says which and how to fix it).
+    public static let doctorFoundFailure = DevicecredExitStatus(
+        13, "devicecred doctor: at least one check failed (the output names it and its fix).")
+
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
-        .enrollmentNotConfirmed,
+        .enrollmentNotConfirmed, .doctorFoundFailure,
     ]
 }
