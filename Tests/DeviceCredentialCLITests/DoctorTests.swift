@@ -1,0 +1,193 @@
+import DeviceCredential
+import DeviceCredentialTestSupport
+import Foundation
+import Testing
+
+/// `devicecred doctor` with the real thing absent or broken: no keyring daemon, a locked keyring, no
+/// notification server, a server that is down, a server whose clock is an hour off, a revoked credential.
+@Suite struct DoctorTests {
+    /// One check of `doctor --json`.
+    struct Check {
+        var status: String
+        var detail: String
+        var fix: String?
+    }
+
+    /// Runs `doctor --json` (for `profile`) and returns the result with its checks by name.
+    private func doctor(_ sandbox: CLISandbox, profile: String?, environment: [String: String] = [:]) async throws
+        -> (result: ProcessResult, checks: [String: Check], ok: Bool?)
+    {
+        let arguments = ["doctor", "--json"] + (profile.map { ["--profile", $0] } ?? [])
+        let result = try await sandbox.run(arguments, environment: environment)
+        let document = try result.jsonObject()
+        var checks: [String: Check] = [:]
+        for entry in document["checks"] as? [[String: Any]] ?? [] {
+            let name = try #require(entry["name"] as? String, "\(entry)")
+            checks[name] = Check(
+                status: entry["status"] as? String ?? "", detail: entry["detail"] as? String ?? "",
+                fix: entry["fix"] as? String)
+        }
+        return (result, checks, document["ok"] as? Bool)
+    }
+
+    /// Enrolls `profile` with a file key (no keyring needed) and returns the user id.
+    private func enrollWithFileKey(_ sandbox: CLISandbox, profile: String) async throws -> String {
+        let userID = TestEnvironment.uniqueName("doctor-user")
+        let enrolled = try await sandbox.enroll(userID: userID, profile: profile, extra: ["--key-store", "file"]).result
+        try #require(enrolled.status == 0, "\(enrolled)")
+        return userID
+    }
+
+    /// Points a saved profile at another API URL, as if the server had moved (or was never there).
+    private func move(_ profile: String, to apiURL: String, in sandbox: CLISandbox) throws {
+        let store = ProfileStore(directory: sandbox.directory.appendingPathComponent("config/devicecred").path)
+        var saved = try #require(try store.profile(named: profile))
+        saved.apiURL = apiURL
+        try store.save(saved)
+    }
+
+    @Test func withoutAKeyringDaemonOrNotificationServerBothFailWithTheirFix() async throws {
+        let bus = try await PrivateSessionBus()
+        defer { bus.stop() }
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-no-keyring")
+        try sandbox.saveSecretServiceProfile(profile)
+
+        let (result, checks, ok) = try await doctor(sandbox, profile: profile, environment: bus.environment)
+        #expect(result.status == 13, "\(result)")
+        #expect(ok == false)
+        #expect(checks["session bus"]?.status == "OK", "\(result)")
+        #expect(checks["session bus"]?.detail == bus.address)
+        let secretService = try #require(checks["secret service"], "\(result)")
+        #expect(secretService.status == "FAIL")
+        #expect(secretService.detail.contains("no Secret Service"), "\(secretService)")
+        #expect(secretService.fix?.contains("gnome-keyring") == true, "\(secretService)")
+        let notifications = try #require(checks["notifications"], "\(result)")
+        #expect(notifications.status == "FAIL")
+        #expect(notifications.detail.contains("no notification server"), "\(notifications)")
+        #expect(notifications.fix != nil)
+        #expect(checks["profile \(profile) key"]?.status == "FAIL", "\(result)")
+
+        // People get one aligned line per check, the fix on the line below.
+        let human = try await sandbox.run(["doctor", "--profile", profile], environment: bus.environment)
+        #expect(human.status == 13, "\(human)")
+        let lines = human.stdout.split(separator: "\n").map(String.init)
+        let index = try #require(lines.firstIndex { $0.hasPrefix("FAIL secret service ") }, "\(human)")
+        #expect(lines[index].hasSuffix("no Secret Service on the session bus"), "\(human)")
+        #expect(lines[index + 1].trimmingCharacters(in: .whitespaces).hasPrefix("fix: "), "\(human)")
+        #expect(lines.contains { $0.hasPrefix("OK   session bus ") }, "\(human)")
+    }
+
+    @Test func aLockedKeyringFailsUntilItIsUnlocked() async throws {
+        let bus = try await PrivateSessionBus(keyringPassword: "doctor-locked")
+        defer { bus.stop() }
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-locked")
+        try sandbox.saveSecretServiceProfile(profile)
+        try bus.lockKeyring()
+
+        let locked = try await doctor(sandbox, profile: profile, environment: bus.environment)
+        let secretService = try #require(locked.checks["secret service"], "\(locked.result)")
+        #expect(secretService.status == "FAIL")
+        #expect(secretService.detail.contains("locked"), "\(secretService)")
+        #expect(secretService.fix?.contains("unlock") == true, "\(secretService)")
+        #expect(locked.checks["profile \(profile) key"]?.status == "FAIL", "\(locked.result)")
+        #expect(locked.result.status == 13)
+
+        try bus.unlockKeyring()
+        let unlocked = try await doctor(sandbox, profile: profile, environment: bus.environment)
+        #expect(unlocked.checks["secret service"]?.status == "OK", "\(unlocked.result)")
+        #expect(unlocked.checks["secret service"]?.detail.contains("gnome-keyring") == true, "\(unlocked.result)")
+    }
+
+    @Test func aNotificationServersCapabilitiesAreReported() async throws {
+        let bus = try await PrivateSessionBus()
+        defer { bus.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(bus.environment) { $1 }
+        let fixture = TestEnvironment.packageRoot.appendingPathComponent(
+            "Tests/DeviceCredentialAgentTests/Fixtures/notification-server.py")
+        let server = try ChildProcess(
+            "/usr/bin/python3", [fixture.path, "--log", "/dev/null", "--answer", "none"], environment: environment,
+            standardOutput: .pipe)
+        defer { server.stop() }
+        _ = try await server.waitForLine(containing: "ready")
+        let sandbox = try CLISandbox()
+
+        let (result, checks, _) = try await doctor(sandbox, profile: nil, environment: bus.environment)
+        #expect(checks["notifications"]?.status == "OK", "\(result)")
+        #expect(checks["notifications"]?.detail.contains("devicecred-test") == true, "\(result)")
+        // The fixture advertises actions and body, not persistence or body-markup.
+        #expect(checks["notification actions"]?.status == "OK", "\(result)")
+        #expect(checks["notification persistence"]?.status == "INFO", "\(result)")
+        #expect(checks["notification markup"]?.status == "INFO", "\(result)")
+        #expect(checks["profiles"]?.status == "FAIL", "no profile is enrolled in this sandbox: \(result)")
+    }
+
+    @Test func aServerThatIsDownFailsTheServerCheck() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-down")
+        _ = try await enrollWithFileKey(sandbox, profile: profile)
+        try move(profile, to: "http://127.0.0.1:1/v1", in: sandbox)
+
+        let (result, checks, ok) = try await doctor(sandbox, profile: profile)
+        #expect(result.status == 13, "\(result)")
+        #expect(ok == false)
+        #expect(checks["profile \(profile) key"]?.status == "OK", "\(result)")
+        let server = try #require(checks["profile \(profile) server"], "\(result)")
+        #expect(server.status == "FAIL")
+        #expect(server.detail.contains("cannot reach http://127.0.0.1:1/v1"), "\(server)")
+        #expect(server.fix != nil)
+        #expect(checks["profile \(profile) credential"] == nil, "nothing can be said about it: \(result)")
+    }
+
+    @Test func aServerClockAnHourOffFailsTheClockCheck() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-skew")
+        _ = try await enrollWithFileKey(sandbox, profile: profile)
+
+        let behind = try SkewedClockServer(offset: -3600)
+        try move(profile, to: behind.apiURL, in: sandbox)
+        let skewed = try await doctor(sandbox, profile: profile)
+        #expect(skewed.checks["profile \(profile) credential"]?.status == "OK", "\(skewed.result)")
+        let clock = try #require(skewed.checks["profile \(profile) clock"], "\(skewed.result)")
+        #expect(clock.status == "FAIL")
+        #expect(clock.detail.contains("ahead of the server's"), "\(clock)")
+        #expect(clock.detail.contains("59m") || clock.detail.contains("1h"), "\(clock)")
+        #expect(clock.fix?.contains("timedatectl") == true, "\(clock)")
+        #expect(skewed.result.status == 13)
+
+        let onTime = try SkewedClockServer(offset: 0)
+        try move(profile, to: onTime.apiURL, in: sandbox)
+        let fine = try await doctor(sandbox, profile: profile)
+        #expect(fine.checks["profile \(profile) clock"]?.status == "OK", "\(fine.result)")
+    }
+
+    @Test func aRevokedCredentialFailsTheCredentialCheck() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-revoked")
+        let userID = try await enrollWithFileKey(sandbox, profile: profile)
+
+        let before = try await doctor(sandbox, profile: profile)
+        #expect(before.checks["profile \(profile) server"]?.status == "OK", "\(before.result)")
+        #expect(before.checks["profile \(profile) credential"]?.status == "OK", "\(before.result)")
+        #expect(before.checks["profile \(profile) clock"]?.status == "OK", "the server sends Date: \(before.result)")
+
+        try await sandbox.server.deleteAuthenticators(userID: userID)
+        let after = try await doctor(sandbox, profile: profile)
+        let credential = try #require(after.checks["profile \(profile) credential"], "\(after.result)")
+        #expect(credential.status == "FAIL")
+        #expect(credential.detail.contains("revoked"), "\(credential)")
+        #expect(credential.fix?.contains("enroll again") == true, "\(credential)")
+        #expect(after.result.status == 13)
+    }
+
+    @Test func anUnknownProfileFails() async throws {
+        let sandbox = try CLISandbox()
+        let (result, checks, ok) = try await doctor(sandbox, profile: "nobody-here")
+        #expect(result.status == 13, "\(result)")
+        #expect(ok == false)
+        #expect(checks["profiles"]?.status == "FAIL", "\(result)")
+        #expect(checks["profiles"]?.detail.contains("nobody-here") == true, "\(result)")
+    }
+}
