@@ -3,6 +3,8 @@ import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
+@testable import DeviceCredentialCLI
+
 /// `devicecred doctor` with the real thing absent or broken: no keyring daemon, a locked keyring, no
 /// notification server, a server that is down, a server whose clock is an hour off, a revoked credential.
 @Suite struct DoctorTests {
@@ -189,5 +191,89 @@ import Testing
         #expect(ok == false)
         #expect(checks["profiles"]?.status == "FAIL", "\(result)")
         #expect(checks["profiles"]?.detail.contains("nobody-here") == true, "\(result)")
+    }
+
+    @Test func aTPMKeysPINAndTheLockoutCounterAreReported() async throws {
+        let tpm = try PrivateTPM()
+        defer { tpm.stop() }
+        let sandbox = try CLISandbox()
+        sandbox.environment["TPM2OPENSSL_TCTI"] = tpm.tcti
+        let profile = TestEnvironment.uniqueName("doctor-tpm")
+        let userID = TestEnvironment.uniqueName("doctor-user")
+        let pin = try sandbox.writeFile(TestEnvironment.uniqueName("pin"), "4711\n", mode: 0o600)
+        let enrolled = try await sandbox.enroll(
+            userID: userID, profile: profile,
+            extra: ["--key-store", "tpm", "--blob-store", "file", "--tpm-pin", "--pin-file", pin]
+        ).result
+        try #require(enrolled.status == 0, "\(enrolled)")
+
+        let fresh = try await doctor(sandbox, profile: profile)
+        #expect(fresh.checks["tpm"]?.status == "OK", "\(fresh.result)")
+        #expect(fresh.checks["profile \(profile) key"]?.detail.contains("PIN set") == true, "\(fresh.result)")
+        #expect(fresh.checks["tpm lockout"]?.status == "OK", "\(fresh.result)")
+        #expect(fresh.checks["tpm lockout"]?.detail.contains("0 of") == true, "\(fresh.result)")
+
+        let wrongPIN = try sandbox.writeFile(TestEnvironment.uniqueName("pin"), "0000\n", mode: 0o600)
+        let wrong = try await sandbox.run(["refresh", "--profile", profile, "--pin-file", wrongPIN])
+        try #require(wrong.status == 10, "\(wrong)")
+        let counted = try await doctor(sandbox, profile: profile)
+        let lockout = try #require(counted.checks["tpm lockout"], "\(counted.result)")
+        #expect(lockout.status == "WARN")
+        #expect(lockout.detail.contains("1 of"), "\(lockout)")
+    }
+}
+
+/// What doctor makes of values, without services: its output shapes, the clock arithmetic on odd
+/// `Date` headers, and tpm2_getcap's output.
+@Suite struct DoctorReportTests {
+    @Test func humanLinesAreAlignedAndJSONHasEveryKey() throws {
+        let report = DoctorReport(checks: [
+            .ok("session bus", "unix:path=/run/user/1000/bus"),
+            .fail("notifications", "no notification server on the session bus", fix: "start one"),
+        ])
+        #expect(
+            report.humanText == """
+                OK   session bus    unix:path=/run/user/1000/bus
+                FAIL notifications  no notification server on the session bus
+                                    fix: start one
+                1 check failed
+                """)
+        #expect(!report.isOK)
+        let checks = try #require(report.document["checks"])
+        guard case .array(let entries) = checks, case .object(let first) = entries[0] else {
+            Issue.record("checks is not an array of objects: \(checks)")
+            return
+        }
+        #expect(first["fix"] == .null)
+        #expect(first["status"] == .string("OK"))
+        #expect(report.document["ok"] == .bool(false))
+    }
+
+    @Test func oddDateHeadersNeitherTrapNorPass() throws {
+        let profile = try DeviceProfile(name: "clock", apiURL: "https://example.com/v1", tenantID: "tenant")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let checks = ProfileChecks(profile: profile, logger: .init(label: "test"), now: { now })
+        let far = checks.clockCheck(dateHeader: "Fri, 31 Dec 9999 23:59:59 GMT", sentAt: now, receivedAt: now)
+        #expect(far?.status == .fail)
+        #expect(far?.detail.contains("behind") == true, "\(String(describing: far))")
+        let garbage = checks.clockCheck(dateHeader: "yesterday\u{1b}[2J", sentAt: now, receivedAt: now)
+        #expect(garbage?.status == .info)
+        #expect(garbage?.detail.contains("\u{1b}") == false, "outside text is escaped")
+        #expect(checks.clockCheck(dateHeader: nil, sentAt: now, receivedAt: now) == nil)
+    }
+
+    @Test func theLockoutIsReadFromTpm2Getcap() throws {
+        let output = """
+            TPM2_PT_PERMANENT:
+              inLockout:                 1
+            TPM2_PT_LOCKOUT_COUNTER: 0x3
+            TPM2_PT_MAX_AUTH_FAIL: 0x3
+            TPM2_PT_LOCKOUT_INTERVAL: 0x3E8
+            """
+        let properties = try #require(TPMLockoutCheck.Properties(output))
+        #expect(properties == .init(inLockout: true, failures: 3, maximumFailures: 3, recoverySeconds: 1000))
+        #expect(TPMLockoutCheck.check(properties, needed: true).status == .fail)
+        #expect(TPMLockoutCheck.check(properties, needed: false).status == .warn)
+        #expect(TPMLockoutCheck.Properties(output.replacingOccurrences(of: "0x3E8", with: "0xZZ")) == nil)
     }
 }

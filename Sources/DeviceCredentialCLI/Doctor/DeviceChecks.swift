@@ -23,7 +23,7 @@ enum DeviceChecks {
     }
 
     /// The TPM's device (or simulator) and the tpm2 provider reaching it. `needed`: a profile uses a TPM key.
-    static func tpm(needed: Bool, tcti: String? = getenv("TPM2OPENSSL_TCTI").map { String(cString: $0) })
+    static func tpm(needed: Bool, tcti: String? = currentTCTI())
         -> DoctorCheck
     {
         let name = "tpm"
@@ -40,7 +40,7 @@ enum DeviceChecks {
         }
         do {
             try TPMKeyFactory().checkTPMReachable()
-            return .ok(name, "\(target) answers through OpenSSL's tpm2 provider (lockout not checked)")
+            return .ok(name, "\(target) answers through OpenSSL's tpm2 provider")
         } catch let error as DeviceCredentialError {
             let fix: String? =
                 switch error.code {
@@ -54,5 +54,10 @@ enum DeviceChecks {
         } catch {
             return .warn(name, "\(target): " + ProfileChecks.describe(error), fix: nil)
         }
+    }
+
+    /// The TCTI the tpm2 provider reads from the environment.
+    static func currentTCTI() -> String? {
+        getenv("TPM2OPENSSL_TCTI").map { String(cString: $0) }
     }
 }

@@ -40,7 +40,9 @@ struct Doctor {
             needsPIN = needsPIN || key?.requiresPIN == true
         }
         checks.append(DeviceChecks.pinentry(needed: needsPIN))
-        checks.append(DeviceChecks.tpm(needed: profiles.contains { $0.keyKind == .tpm }))
+        let tpm = DeviceChecks.tpm(needed: profiles.contains { $0.keyKind == .tpm })
+        checks.append(tpm)
+        if tpm.status == .ok { checks.append(TPMLockoutCheck.run(needed: needsPIN, tcti: DeviceChecks.currentTCTI())) }
 
         for profile in profiles {
             checks += await ProfileChecks(profile: profile, logger: logger, now: { Date() }).run()

@@ -141,12 +141,14 @@ final class SessionBusProbe {
             remoteName: remote.map { String(cString: $0) }, message: String(cString: error.pointee.message))
     }
 
+    /// The base name of the program (argv[0]) running as `pid`; `/proc/PID/comm` cuts names at 15 bytes.
     private static func programName(pid: UInt32) -> String? {
-        guard let file = fopen("/proc/\(pid)/comm", "r") else { return nil }
+        guard let file = fopen("/proc/\(pid)/cmdline", "r") else { return nil }
         defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let name = String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = fread(&buffer, 1, buffer.count, file)
+        let argument0 = String(decoding: buffer.prefix(count).prefix { $0 != 0 }, as: UTF8.self)
+        let name = argument0.split(separator: "/").last.map(String.init) ?? ""
         return name.isEmpty ? nil : name
     }
 }
