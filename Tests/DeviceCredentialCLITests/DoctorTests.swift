@@ -184,6 +184,52 @@ import Testing
         #expect(after.result.status == 13)
     }
 
+    @Test func aRunningAgentIsFoundByItsLock() async throws {
+        let sandbox = try CLISandbox()
+        let runtime = sandbox.directory.appendingPathComponent("run").path
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        sandbox.environment["XDG_RUNTIME_DIR"] = runtime
+
+        let stopped = try await doctor(sandbox, profile: nil)
+        let absent = try #require(stopped.checks["agent"], "\(stopped.result)")
+        #expect(absent.status == "FAIL")
+        #expect(absent.detail.contains("not running"), "\(absent)")
+        #expect(absent.fix?.contains("systemctl --user enable --now devicecred-agent") == true, "\(absent)")
+
+        let agent = try ChildProcess(
+            TestBinaries.directory + "/devicecred-agent", ["--prompt", "command", "--prompt-command", "true"],
+            environment: sandbox.environment, standardOutput: .pipe, standardError: .standardOutput)
+        defer { agent.stop() }
+        _ = try await agent.waitForLine(containing: "agent started")
+        let running = try await doctor(sandbox, profile: nil)
+        let found = try #require(running.checks["agent"], "\(running.result)")
+        #expect(found.status == "OK")
+        #expect(found.detail.contains("pid \(agent.pid)"), "\(found)")
+        #expect(found.detail.contains(runtime + "/devicecred-agent.lock"), "\(found)")
+    }
+
+    /// Without systemctl (or a user manager to answer it) the unit counts as enabled by its wants link.
+    @Test func withoutSystemctlTheUnitIsJudgedByItsWantsLink() async throws {
+        let sandbox = try CLISandbox()
+        sandbox.environment["PATH"] = sandbox.directory.appendingPathComponent("no-programs").path
+
+        let before = try await doctor(sandbox, profile: nil)
+        let disabled = try #require(before.checks["agent unit"], "\(before.result)")
+        #expect(disabled.status == "WARN")
+        #expect(disabled.fix == "systemctl --user enable --now devicecred-agent", "\(disabled)")
+        #expect(before.checks["agent last error"]?.status == "INFO", "\(before.result)")
+        #expect(before.checks["agent last error"]?.detail.hasPrefix("unknown") == true, "\(before.result)")
+
+        let wants = sandbox.directory.appendingPathComponent("config/systemd/user/default.target.wants").path
+        try FileManager.default.createDirectory(atPath: wants, withIntermediateDirectories: true)
+        try "[Service]\nExecStart=/bin/true\n".write(
+            toFile: wants + "/../devicecred-agent.service", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: wants + "/devicecred-agent.service", withDestinationPath: "../devicecred-agent.service")
+        let after = try await doctor(sandbox, profile: nil)
+        #expect(after.checks["agent unit"]?.status == "OK", "\(after.result)")
+    }
+
     @Test func anUnknownProfileFails() async throws {
         let sandbox = try CLISandbox()
         let (result, checks, ok) = try await doctor(sandbox, profile: "nobody-here")
