@@ -50,9 +50,11 @@ enum DeviceChecks {
                 default: nil
                 }
             let detail = "\(target): " + DisplayText.terminal(error.message, limit: 300)
-            return needed ? .fail(name, detail, fix: fix) : .warn(name, detail, fix: fix)
+            return needed
+                ? .fail(name, detail, fix: fix) : .info(name, detail + "; only --key-store tpm needs it", fix: fix)
         } catch {
-            return .warn(name, "\(target): " + ProfileChecks.describe(error), fix: nil)
+            let detail = "\(target): " + ProfileChecks.describe(error)
+            return needed ? .fail(name, detail, fix: nil) : .info(name, detail)
         }
     }
 

@@ -27,7 +27,7 @@ struct Doctor {
         }
         // Enrolling without --key-store uses the Secret Service, so with no profile yet it is needed too.
         let needsKeyring = profiles.isEmpty || profiles.contains { $0.keyStore == .secretService }
-        let (busCheck, probe) = SessionChecks.sessionBus(needed: true)
+        let (busCheck, probe) = SessionChecks.sessionBus()
         checks.append(busCheck)
         if let probe {
             checks += SessionChecks.secretService(probe, needed: needsKeyring)

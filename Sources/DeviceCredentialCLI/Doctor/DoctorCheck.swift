@@ -3,7 +3,7 @@ import DeviceCredential
 /// One line of `devicecred doctor`: what was checked, how it went, what was found, and what fixes it.
 struct DoctorCheck: Sendable, Equatable {
     /// How a check went. Only ``fail`` makes doctor exit non-zero.
-    enum Status: String, Sendable, Comparable {
+    enum Status: String, Sendable {
         /// Works.
         case ok = "OK"
         /// Nothing to judge (e.g. no TPM on a machine whose profiles do not use one).
@@ -12,17 +12,6 @@ struct DoctorCheck: Sendable, Equatable {
         case warn = "WARN"
         /// Will stop a prompt from appearing or a challenge from being answered.
         case fail = "FAIL"
-
-        private var rank: Int {
-            switch self {
-            case .ok: 0
-            case .info: 1
-            case .warn: 2
-            case .fail: 3
-            }
-        }
-
-        static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
     }
 
     var name: String

@@ -4,8 +4,9 @@ import DeviceCredential
 enum SessionChecks {
     static let secretServiceName = "org.freedesktop.secrets"
 
-    /// The bus address and a connection to it, or the failed check.
-    static func sessionBus(needed: Bool) -> (check: DoctorCheck, probe: SessionBusProbe?) {
+    /// The bus address and a connection to it, or the failed check. Always needed: the agent's
+    /// notifications are on it, whatever the key store.
+    static func sessionBus() -> (check: DoctorCheck, probe: SessionBusProbe?) {
         let name = "session bus"
         let address: String
         do {
@@ -15,14 +16,14 @@ enum SessionChecks {
                 "log in to a desktop session, or run under dbus-run-session (a systemd user session provides "
                 + "$XDG_RUNTIME_DIR/bus)"
             let detail = ProfileChecks.describe(error)
-            return (needed ? .fail(name, detail, fix: fix) : .warn(name, detail, fix: fix), nil)
+            return (.fail(name, detail, fix: fix), nil)
         }
         do {
             return (.ok(name, DisplayText.terminal(address)), try SessionBusProbe(address: address))
         } catch {
             let detail = "cannot connect to \(DisplayText.terminal(address)): \(DisplayText.terminal(error.message))"
             let fix = "fix DBUS_SESSION_BUS_ADDRESS, or log in again"
-            return (needed ? .fail(name, detail, fix: fix) : .warn(name, detail, fix: fix), nil)
+            return (.fail(name, detail, fix: fix), nil)
         }
     }
 
