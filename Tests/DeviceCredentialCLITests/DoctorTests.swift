@@ -165,6 +165,30 @@ import Testing
         #expect(fine.checks["profile \(profile) clock"]?.status == "OK", "\(fine.result)")
     }
 
+    @Test func aCredentialExpiringSoonWarnsAndAnExpiredOneFails() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-expiry")
+        _ = try await enrollWithFileKey(sandbox, profile: profile)
+
+        let soon = try SkewedClockServer(offset: 0, credentialExpiresAt: Date().addingTimeInterval(2 * 86_400))
+        try move(profile, to: soon.apiURL, in: sandbox)
+        let warned = try await doctor(sandbox, profile: profile)
+        let expiring = try #require(warned.checks["profile \(profile) expiry"], "\(warned.result)")
+        #expect(expiring.status == "WARN")
+        #expect(expiring.detail.contains("expires in 1d") || expiring.detail.contains("expires in 2d"), "\(expiring)")
+        #expect(expiring.fix == "devicecred refresh --reset-expiry --profile \(profile)", "\(expiring)")
+
+        let past = try SkewedClockServer(offset: 0, credentialExpiresAt: Date().addingTimeInterval(-3600))
+        try move(profile, to: past.apiURL, in: sandbox)
+        let failed = try await doctor(sandbox, profile: profile)
+        #expect(failed.checks["profile \(profile) expiry"]?.status == "FAIL", "\(failed.result)")
+
+        let far = try SkewedClockServer(offset: 0, credentialExpiresAt: Date().addingTimeInterval(90 * 86_400))
+        try move(profile, to: far.apiURL, in: sandbox)
+        let fine = try await doctor(sandbox, profile: profile)
+        #expect(fine.checks["profile \(profile) expiry"]?.status == "OK", "\(fine.result)")
+    }
+
     @Test func aRevokedCredentialFailsTheCredentialCheck() async throws {
         let sandbox = try CLISandbox()
         let profile = TestEnvironment.uniqueName("doctor-revoked")

@@ -1,13 +1,14 @@
 import Foundation
 
 /// A loopback HTTP server that answers every request with one credential and a `Date` header off by
-/// `offset` seconds: the server whose clock is wrong, which devicecred-server cannot be made to be.
+/// `offset` seconds: the server whose clock is wrong, which devicecred-server cannot be made to be (nor
+/// made to send a credential's `expiresAt`, which it also can).
 /// The CLI tests cannot reach the library tests' HTTPFixture, so this is its one-purpose cousin.
 final class SkewedClockServer: @unchecked Sendable {
     let port: UInt16
     private let listener: Int32
 
-    init(offset: TimeInterval) throws {
+    init(offset: TimeInterval, credentialExpiresAt: Date? = nil) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var address = sockaddr_in()
@@ -29,7 +30,7 @@ final class SkewedClockServer: @unchecked Sendable {
             while true {
                 let connection = accept(listener, nil, nil)
                 if connection >= 0 {
-                    Self.answer(connection, offset: offset)
+                    Self.answer(connection, offset: offset, expiresAt: credentialExpiresAt)
                 } else if errno != EINTR && errno != ECONNABORTED {
                     close(listener)  // stopped; only this thread closes it (see HTTPFixture)
                     return
@@ -42,7 +43,7 @@ final class SkewedClockServer: @unchecked Sendable {
 
     var apiURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    private static func answer(_ connection: Int32, offset: TimeInterval) {
+    private static func answer(_ connection: Int32, offset: TimeInterval, expiresAt: Date?) {
         defer { close(connection) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -51,7 +52,8 @@ final class SkewedClockServer: @unchecked Sendable {
             if count <= 0 { return }
             received += buffer[0..<count]
         }
-        let body = #"{"userAuthenticatorId":"skewed-authenticator","userId":"skewed-user"}"#
+        let expiry = expiresAt.map { #","expiresAt":""# + ISO8601DateFormatter().string(from: $0) + #"""# } ?? ""
+        let body = #"{"userAuthenticatorId":"skewed-authenticator","userId":"skewed-user""# + expiry + "}"
         let head =
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Date: \(httpDate(Date().addingTimeInterval(offset)))\r\nConnection: close\r\n\r\n"
