@@ -143,6 +143,37 @@ import Testing
         #expect(checks["profile \(profile) credential"] == nil, "nothing can be said about it: \(result)")
     }
 
+    /// A server whose certificate the system does not trust (self-signed): TLS is verified, so it fails.
+    @Test func aServerWithAnUntrustedCertificateFailsTheServerCheck() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("doctor-tls")
+        _ = try await enrollWithFileKey(sandbox, profile: profile)
+        let directory = sandbox.directory.path
+        let generated = try await ProcessRunner.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                directory + "/tls-key.pem", "-out", directory + "/tls-cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1",
+            ], environment: ProcessInfo.processInfo.environment)
+        try #require(generated.status == 0, "\(generated)")
+        let server = try ChildProcess(
+            "/usr/bin/openssl",
+            [
+                "s_server", "-accept", "127.0.0.1:0", "-cert", directory + "/tls-cert.pem", "-key",
+                directory + "/tls-key.pem", "-www",
+            ], standardOutput: .pipe)
+        defer { server.stop() }
+        let accepting = try await server.waitForLine(containing: "ACCEPT 127.0.0.1:")
+        let port = try #require(accepting.split(separator: ":").last, "\(accepting)")
+        try move(profile, to: "https://127.0.0.1:\(port)/v1", in: sandbox)
+
+        let (result, checks, _) = try await doctor(sandbox, profile: profile)
+        let check = try #require(checks["profile \(profile) server"], "\(result)")
+        #expect(check.status == "FAIL")
+        #expect(check.detail.lowercased().contains("certificate"), "\(check)")
+        #expect(result.status == 13)
+    }
+
     @Test func aServerClockAnHourOffFailsTheClockCheck() async throws {
         let sandbox = try CLISandbox()
         let profile = TestEnvironment.uniqueName("doctor-skew")
