@@ -79,6 +79,8 @@ let package = Package(
             name: "DeviceCredentialCLI",
             dependencies: [
                 "DeviceCredential",
+                "DeviceCredentialAgent",  // doctor: the agent's lock
+                "CDeviceCredentialGio",  // doctor: the notification server and the keyring over D-Bus
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -46,6 +46,24 @@ public final class AgentLock: Sendable {
         return "/tmp/devicecred-agent-\(getuid()).lock"
     }
 
+    /// Whether an agent holds a lock, seen from outside.
+    public enum Status: Sendable, Equatable {
+        /// No agent holds it (or there is no lock file).
+        case free
+        /// An agent holds it; `pid` is what it wrote, nil when unreadable.
+        case held(pid: Int?)
+    }
+
+    /// Whether an agent holds the lock at `path` now, without taking it. For `devicecred doctor`.
+    public static func status(path: String = AgentLock.standardPath()) -> Status {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return .free }
+        defer { close(descriptor) }
+        // A shared lock is refused only while an agent holds its exclusive one; taken, it goes on close.
+        guard flock(descriptor, LOCK_SH | LOCK_NB) != 0 else { return .free }
+        return .held(pid: readPID(descriptor))
+    }
+
     private static func readPID(_ descriptor: Int32) -> Int? {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = pread(descriptor, &buffer, buffer.count, 0)

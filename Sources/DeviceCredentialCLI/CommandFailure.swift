@@ -117,3 +117,9 @@ extension CommandFailure {
     static let noPendingChallenge = CommandFailure(
         code: "no_pending_challenge", message: "no pending challenge", status: .challengeUnavailable)
 }
+
+/// A failure the command has already reported in its own result (doctor's failed checks): the tool
+/// exits with `status` and prints nothing more.
+struct ReportedFailure: Error {
+    var status: DevicecredExitStatus
+}

@@ -14,7 +14,7 @@ public struct Devicecred: AsyncParsableCommand {
         version: DeviceCredentialVersion.string,
         subcommands: [
             EnrollCommand.self, StatusCommand.self, ChallengeCommand.self, ApproveCommand.self, DenyCommand.self,
-            RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, ProfileCommand.self,
+            RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, ProfileCommand.self, DoctorCommand.self,
             GenerateManualCommand.self,
         ])
 

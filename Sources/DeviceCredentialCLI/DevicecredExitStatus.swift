@@ -61,11 +61,14 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     /// The person was shown the challenge and did not confirm it: nothing was sent, it is still pending.
     public static let cancelled = DevicecredExitStatus(
         13, "The challenge was shown and not confirmed (answered no, or no answer); nothing was sent.")
+    /// `devicecred doctor` found at least one check that fails (its output says which and how to fix it).
+    public static let doctorFoundFailure = DevicecredExitStatus(
+        14, "devicecred doctor: at least one check failed (the output names it and its fix).")
 
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
-        .enrollmentNotConfirmed, .cancelled,
+        .enrollmentNotConfirmed, .cancelled, .doctorFoundFailure,
     ]
 }

@@ -34,6 +34,8 @@ public enum DevicecredTool {
         do {
             try await command.execute(in: context)
             return .success
+        } catch let reported as ReportedFailure {
+            return reported.status
         } catch {
             let failure = CommandFailure.from(error)
             console.report(failure)

@@ -2,7 +2,7 @@ import FoundationEssentials
 
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date (IMF-fixdate,
 /// `Sun, 06 Nov 1994 08:49:37 GMT`). Nil for anything else, so a garbled header never stalls a client.
-enum RetryAfter {
+package enum RetryAfter {
     /// Longer than any sensible back-off: a longer delay, in seconds or up to a date, is cut to this.
     static let limit = Duration.seconds(24 * 3600)
 
@@ -19,8 +19,8 @@ enum RetryAfter {
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// An IMF-fixdate, the only date form senders may generate.
-    static func httpDate(_ text: String) -> Date? {
+    /// An IMF-fixdate, the only date form senders may generate (also read by `devicecred doctor` from `Date`).
+    package static func httpDate(_ text: String) -> Date? {
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[0].count == 4, fields[0].hasSuffix(","), fields[5] == "GMT",
             let day = Int(fields[1]), (1...31).contains(day), let monthIndex = months.firstIndex(of: String(fields[2])),

@@ -45,6 +45,13 @@ public struct TPMKeyFactory: DeviceKeyFactory {
         return TPMSigningKey(blob: blob, pinProvider: pinProvider, modulesDirectory: modulesDirectory)
     }
 
+    /// Opens a session with the TPM through the tpm2 provider and closes it, signing nothing: throws
+    /// what signing would throw on this machine (`tpm_provider_missing`, `tpm_unavailable`,
+    /// `tpm_permission_denied`). For diagnostics (`devicecred doctor`).
+    public func checkTPMReachable() throws {
+        try TPMProviderSession.withSession(modulesDirectory: modulesDirectory) { _ in }
+    }
+
     /// Loads a key from its stored TPM-wrapped blob. Touches neither the TPM nor the PIN: the first
     /// signature does. Throws `invalid_key` unless `material` is a TPM key.
     public func loadKey(from material: KeyMaterial) throws -> any DeviceSigningKey {
