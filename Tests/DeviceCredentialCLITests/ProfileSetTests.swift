@@ -16,7 +16,7 @@ import Testing
         try #require(enrolled.status == 0, "\(enrolled)")
 
         let refused = try await server.api.pushChallenge(userID: user)
-        let approve = try await sandbox.run("approve", "--profile", profile, "--json")
+        let approve = try await sandbox.run("approve", refused.challengeID, "--profile", profile, "--json")
         #expect(approve.status == 9, "\(approve)")
         #expect(try approve.errorCode() == "not_verified")
         #expect(approve.stderr.contains("refused"), "\(approve)")
@@ -32,8 +32,9 @@ import Testing
         #expect((try listed.json() as? [[String: Any]])?.first?["numberMatching"] as? Bool == true)
 
         let push = try await server.api.pushChallenge(userID: user)
-        let noCode = try await sandbox.run("approve", "--profile", profile, "--json")
+        let noCode = try await sandbox.run("approve", push.challengeID, "--profile", profile, "--json")
         #expect(noCode.status == 2, "number matching is on now: no approval without a code: \(noCode)")
+        #expect(try noCode.errorCode() == "verification_code_required", "\(noCode)")
         let approved = try await sandbox.run(
             "approve", push.challengeID, "--code", try #require(push.verificationCode), "--profile", profile)
         #expect(approved.status == 0, "\(approved)")
