@@ -75,9 +75,8 @@ struct ProfilePoller: Sendable {
     }
 
     private func poll() async throws -> Outcome {
-        let client = self.client
         do {
-            return try await stopWaitingOnCancel { try await client.getChallenge() }.map(Outcome.pending) ?? .idle
+            return try await client.getChallenge().map(Outcome.pending) ?? .idle
         } catch let error as DeviceCredentialError {
             return .failed(error)
         } catch is CancellationError {
@@ -158,13 +157,9 @@ struct ProfilePoller: Sendable {
 
     /// Signs and sends the answer, with `pin` for the key when given; nil when cancelled.
     private func send(_ challengeId: String, approved: Bool, code: String?, pin: String?) async -> AnswerSent? {
-        let client = self.client
         do {
-            let verified = try await stopWaitingOnCancel {
-                try await ScopedPIN.$pin.withValue(pin) {
-                    try await client.updateChallenge(
-                        challengeId: challengeId, approved: approved, verificationCode: code)
-                }
+            let verified = try await ScopedPIN.$pin.withValue(pin) {
+                try await client.updateChallenge(challengeId: challengeId, approved: approved, verificationCode: code)
             }
             return .accepted(isVerified: verified)
         } catch let error as DeviceCredentialError where error.code == .tpmAuthFailed {
