@@ -39,6 +39,7 @@ struct ProfilePoller: Sendable {
     func run() async -> Stop? {
         var state = PollerState(schedule: schedule)
         var open: (id: String, withdrawal: Withdrawal)?
+        let blocking = BlockingWorkExecutor(label: "devicecred.poll.\(profile.name)")
         return await withDiscardingTaskGroup { group -> Stop? in
             defer { open?.withdrawal.fire() }
             var event = PollEvent.started
@@ -60,7 +61,7 @@ struct ProfilePoller: Sendable {
                     case .stop(let stop):
                         return stop
                     case .poll:
-                        guard let outcome = try? await poll() else { return nil }  // cancelled mid-poll
+                        guard let outcome = try? await poll(on: blocking) else { return nil }  // cancelled mid-poll
                         next = .polled(outcome)
                     case .wait(let delay):
                         guard let waited = try? await clock.waitBeforeNextPoll(delay) else { return nil }
@@ -74,9 +75,9 @@ struct ProfilePoller: Sendable {
         }
     }
 
-    private func poll() async throws -> Outcome {
+    private func poll(on blocking: BlockingWorkExecutor) async throws -> Outcome {
         do {
-            return try await client.getChallenge().map(Outcome.pending) ?? .idle
+            return try await blocking.run { try await client.getChallenge() }.map(Outcome.pending) ?? .idle
         } catch let error as DeviceCredentialError {
             return .failed(error)
         } catch is CancellationError {
@@ -94,6 +95,8 @@ struct ProfilePoller: Sendable {
         let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
         let race = UntilWithdrawn(withdrawal: withdrawal, deadline: request.timeLeft.map { .now + $0 })
         var state = AnswerState(challenge: challenge, profile: profile, hasPINPrompter: pinPrompter != nil)
+        // Its own: signing may wait for the TPM or keyring while this profile's poll waits too.
+        let blocking = BlockingWorkExecutor(label: "devicecred.answer.\(profile.name)")
         var event = AnswerEvent.started
         while true {
             var next: AnswerEvent?
@@ -106,13 +109,14 @@ struct ProfilePoller: Sendable {
                 case .askDecision:
                     next = await decision(request, race: race)
                 case .checkKeyPIN:
-                    next = .keyNeedsPIN(Result { try client.localKeyRequiresPIN() })
+                    next = .keyNeedsPIN(await blocking.run { Result { try client.localKeyRequiresPIN() } })
                 case .askPIN(let attempt):
                     next = await pin(
                         for: challenge, approving: state.answer?.approved ?? false, attempt: attempt, race: race)
                 case .send(let approved, let code, let pin):
-                    next = await send(challenge.challengeId, approved: approved, code: code, pin: pin).map(
-                        AnswerEvent.sent)
+                    next = await send(challenge.challengeId, approved: approved, code: code, pin: pin, on: blocking)
+                        .map(
+                            AnswerEvent.sent)
                 }
             }
             // Nothing to go on with: the agent is shutting down.
@@ -156,10 +160,15 @@ struct ProfilePoller: Sendable {
     }
 
     /// Signs and sends the answer, with `pin` for the key when given; nil when cancelled.
-    private func send(_ challengeId: String, approved: Bool, code: String?, pin: String?) async -> AnswerSent? {
+    private func send(
+        _ challengeId: String, approved: Bool, code: String?, pin: String?, on blocking: BlockingWorkExecutor
+    ) async -> AnswerSent? {
         do {
-            let verified = try await ScopedPIN.$pin.withValue(pin) {
-                try await client.updateChallenge(challengeId: challengeId, approved: approved, verificationCode: code)
+            let verified = try await blocking.run {
+                try await ScopedPIN.$pin.withValue(pin) {
+                    try await client.updateChallenge(
+                        challengeId: challengeId, approved: approved, verificationCode: code)
+                }
             }
             return .accepted(isVerified: verified)
         } catch let error as DeviceCredentialError where error.code == .tpmAuthFailed {
