@@ -1,0 +1,160 @@
+import DeviceCredential
+import Logging
+
+/// What the poll loop of one profile learns: the start, what a poll found, how a wait ended.
+enum PollEvent {
+    case started
+    case polled(ProfilePoller.Outcome)
+    case waited(PollWait)
+}
+
+/// What the poll loop does next, in order. Every answer to an event ends with `poll`, `wait` or `stop`.
+enum PollEffect: Equatable {
+    case log(LogLine)
+    /// Takes the prompt of this challenge away (and its PIN prompt): it is no longer pending.
+    case withdraw(challengeId: String)
+    /// Shows a challenge not shown before; the answer runs beside the loop (see ``AnswerState``).
+    case show(AppChallenge)
+    case poll
+    case wait(Duration)
+    case stop(ProfilePoller.Stop)
+}
+
+/// The rules of one profile's poll loop, without a server, keyring or clock. Answers the questions
+/// "what happens on X": each case of ``handle(_:)`` says it.
+///
+/// - A poll that works: the next one after the interval (jittered); a challenge not shown yet is
+///   shown, once; the prompt of a challenge that is no longer pending is withdrawn.
+/// - A server or network failure (a 429, a 503, no route): exponential back-off, capped, and never
+///   sooner than `Retry-After`. A prompt that is open stays open: its challenge may still be pending.
+/// - A local wait (keyring locked, no Secret Service, no session bus): said once, polling keeps the
+///   normal pace so the fix is noticed quickly; "polling works again" once it does.
+/// - Revoked on the server, or no key here: stop polling the profile (its open prompt is withdrawn).
+/// - Resume from suspend: the failures are forgotten and the next poll is at once.
+struct PollerState {
+    private(set) var schedule: PollSchedule
+    /// The challenge whose prompt is open, if any.
+    private(set) var openChallenge: String?
+    /// The failure said last, so a failure that goes on is logged once.
+    private(set) var problem: DeviceCredentialError.Code?
+    private var shown = RecentIDs(capacity: 64)
+
+    init(schedule: PollSchedule) {
+        self.schedule = schedule
+    }
+
+    mutating func handle(_ event: PollEvent) -> [PollEffect] {
+        switch event {
+        case .started, .waited(.elapsed):
+            return [.poll]
+        case .waited(.resumed):
+            schedule.reset()
+            return [.log(.notice("resumed from suspend; polling now")), .poll]
+        case .polled(let outcome):
+            var effects: [PollEffect] = [.log(.debug("polled", ["outcome": "\(outcome.summary)"]))]
+            switch outcome {
+            case .idle:
+                effects += worksAgain() + withdrawOpen()
+            case .pending(let challenge):
+                effects += worksAgain() + show(challenge)
+            case .failed(let error):
+                if let stop = Self.stopReason(error.code) {
+                    return effects + [.log(Self.report(stop))] + withdrawOpen() + [.stop(stop)]
+                }
+                effects += failed(error)
+                problem = error.code
+                return effects
+            }
+            return effects + [.wait(schedule.afterSuccess())]
+        }
+    }
+
+    private mutating func worksAgain() -> [PollEffect] {
+        defer { problem = nil }
+        guard let problem else { return [] }
+        return [.log(.notice("polling works again", ["was": "\(problem)"]))]
+    }
+
+    private mutating func withdrawOpen() -> [PollEffect] {
+        defer { openChallenge = nil }
+        return openChallenge.map { [.withdraw(challengeId: $0)] } ?? []
+    }
+
+    /// A new challenge replaces the open one; one shown before (answered, left, withdrawn) is not shown again.
+    private mutating func show(_ challenge: AppChallenge) -> [PollEffect] {
+        guard challenge.challengeId != openChallenge else { return [] }
+        var effects = withdrawOpen()
+        if shown.insert(challenge.challengeId) {
+            openChallenge = challenge.challengeId
+            effects.append(.show(challenge))
+        }
+        return effects
+    }
+
+    /// A failure that does not stop polling: wait at the normal pace for a local one, back off for the rest.
+    private mutating func failed(_ error: DeviceCredentialError) -> [PollEffect] {
+        let isNew = problem != error.code
+        let metadata: Logger.Metadata = [
+            "error": "\(error.code)", "detail": "\(DisplayText.terminal(error.message))",
+        ]
+        if let waiting = Self.localWait(error.code) {
+            return (isNew ? [.log(.warning(waiting, metadata))] : []) + [.wait(schedule.afterSuccess())]
+        }
+        let delay = schedule.afterFailure(retryAfter: error.retryAfter)
+        return (isNew ? [.log(.warning("poll failed; backing off", metadata))] : []) + [
+            .log(.debug("next poll", ["delay": "\(delay)", "failures": "\(schedule.failures)"])),
+            .wait(delay),
+        ]
+    }
+
+    /// What the agent says while it waits for something on this machine that fixes itself or a person
+    /// fixes (an unlock, a keyring or bus that starts); nil for other failures. It never stops polling
+    /// for these.
+    static func localWait(_ code: DeviceCredentialError.Code) -> Logger.Message? {
+        switch code {
+        case .keyringLocked: return "keyring locked; waiting for it to be unlocked"
+        case .keyringUnavailable: return "no Secret Service on the session bus; waiting for the keyring to start"
+        case .dbusUnavailable: return "no D-Bus session bus; waiting for it to start"
+        default: return nil
+        }
+    }
+
+    static func stopReason(_ code: DeviceCredentialError.Code) -> ProfilePoller.Stop? {
+        switch code {
+        case .invalidCredential: return .revoked
+        case .notEnrolled: return .notEnrolled
+        default: return nil
+        }
+    }
+
+    static func report(_ stop: ProfilePoller.Stop) -> LogLine {
+        switch stop {
+        case .revoked:
+            return .error(
+                "credential revoked on the server; no longer polling this profile",
+                ["hint": "enroll again with devicecred enroll; the agent then polls it again by itself"])
+        case .notEnrolled:
+            return .error(
+                "profile has no key on this machine; no longer polling it",
+                ["hint": "enroll with devicecred enroll; the agent then polls it by itself"])
+        }
+    }
+}
+
+/// The challenge ids already shown, oldest forgotten first.
+struct RecentIDs {
+    let capacity: Int
+    private var ids: [String] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds `id`; returns false when it was already there.
+    mutating func insert(_ id: String) -> Bool {
+        guard !ids.contains(id) else { return false }
+        ids.append(id)
+        if ids.count > capacity { ids.removeFirst() }
+        return true
+    }
+}
