@@ -39,7 +39,7 @@ public final class SecretServiceKeyStore: KeyStore {
             let open = try cached ?? SecretServiceConnection()
             cached = open
             do {
-                return try body(open)
+                return try open.perform(body)
             } catch let error as DeviceCredentialError where error.code == .keyringUnavailable {
                 cached = nil
                 throw error
