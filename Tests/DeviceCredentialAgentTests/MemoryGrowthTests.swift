@@ -6,16 +6,17 @@ import Testing
 /// Memory per poll (issue 17): poll-memory-probe polls a profile whose key is in the Secret Service
 /// thousands of times in a process of its own (the tests running beside this one allocate in theirs), with
 /// the real keyring and server, and prints its exact heap in use (mallinfo2) after a warm-up and at the end.
-/// A loop that keeps nothing per poll holds its heap flat once allocator caches are warm; the leak this
-/// guards against kept about 600 heap bytes per poll (1.2 MB over the measured polls).
+/// The leak this guards against (GDBus subscriptions left in the default main context) kept 990 heap bytes
+/// per poll in both loops; without it the heap grows about 70 bytes per poll here, decreasing: libdispatch's
+/// per-thread continuation caches filling (64 bytes each, at most two per poll, bounded), flat by 8,000 polls.
 @Suite("memory per poll")
 struct MemoryGrowthTests {
     /// Polls before the first reading: caches (libdispatch continuations, OpenSSL's fetched algorithms,
     /// libcurl's connection) fill up in the first few hundred.
     static let warmUp = 500
     static let total = 2500
-    /// Far above what a flat loop shows (a few bytes per poll of noise), far below the leak.
-    static let allowedBytesPerPoll = 100
+    /// Above what the caches can take per poll (128 bytes), a quarter of the leak.
+    static let allowedBytesPerPoll = 250
 
     let backend: ServerAPI
     let home: TestHome
