@@ -158,6 +158,20 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // Memory per poll for the regression tests and `make bench`: polls in a loop (the library's, or the
+        // agent's), printing the exact heap in use (glibc's mallinfo2) at checkpoints.
+        .systemLibrary(name: "CDeviceCredentialMalloc"),
+        .executableTarget(
+            name: "poll-memory-probe",
+            dependencies: [
+                "DeviceCredential",
+                "DeviceCredentialAgent",
+                "CDeviceCredentialMalloc",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+
         // What the test targets share: services of a test's own (a D-Bus session with gnome-keyring, swtpm,
         // devicecred-server) and the backend's and browser's HTTP calls. A regular target, so it builds
         // without the tests and throws errors instead of using the Testing module.

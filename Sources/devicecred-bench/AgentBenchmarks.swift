@@ -79,8 +79,8 @@ struct BenchFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A throwaway XDG tree with one enrolled profile (file key store), and the agent processes run in it.
-private struct AgentSandbox {
+/// A throwaway XDG tree with enrolled profiles (file key store unless told), and the agent processes run in it.
+struct AgentSandbox {
     let server: BenchServer
     let root: String
     let profileStore: ProfileStore
@@ -102,14 +102,15 @@ private struct AgentSandbox {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Enrolls a new user's credential through the library; returns the user id.
-    func enroll() async throws -> String {
+    /// Enrolls a new user's credential through the library; returns the user id. The Secret Service store
+    /// is the session's keyring (with-services.sh gives the bench a throwaway one).
+    func enroll(keyStore kind: KeyStoreKind = .file, profile name: String = "bench") async throws -> String {
         let user = "agent-bench-" + UUID().uuidString.lowercased()
         let (state, token) = try await track(user: user, action: "enroll")
         guard state == "ALLOW" else { throw BenchFailure("enrollment track gave \(state)") }
-        let profile = try DeviceProfile(
-            name: "bench", apiURL: server.baseURL, tenantID: server.tenantID, keyStore: .file)
-        let client = try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: CurlTransport())
+        let profile = try DeviceProfile(name: name, apiURL: server.baseURL, tenantID: server.tenantID, keyStore: kind)
+        let store: any KeyStore = kind == .file ? keyStore : SecretServiceKeyStore()
+        let client = try DeviceCredentialClient(profile: profile, keyStore: store, transport: CurlTransport())
         _ = try await client.addCredential(token: token)
         try profileStore.save(profile)
         return user
@@ -141,27 +142,39 @@ private struct AgentSandbox {
     }
 
     func startAgent(interval: String?, command: String) throws -> AgentUnderTest {
-        let binary =
-            URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            .deletingLastPathComponent().appendingPathComponent("devicecred-agent").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw BenchFailure("\(binary) is missing: build the release products first")
-        }
         var arguments = ["--prompt", "command", "--prompt-command", command, "--log-level", "debug"]
         if let interval { arguments += ["--interval", interval] }
+        return try AgentUnderTest(
+            binary: try Self.sibling("devicecred-agent"), arguments: arguments, environment: environment)
+    }
+
+    /// This process's environment with the sandbox's XDG directories.
+    var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = root + "/config"
         environment["XDG_DATA_HOME"] = root + "/data"
         environment["XDG_RUNTIME_DIR"] = root + "/run"
-        return try AgentUnderTest(binary: binary, arguments: arguments, environment: environment)
+        return environment
+    }
+
+    /// The built executable `name` next to this benchmark.
+    static func sibling(_ name: String) throws -> String {
+        let binary =
+            URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            .deletingLastPathComponent().appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchFailure("\(binary) is missing: build the release products first")
+        }
+        return binary
     }
 }
 
 /// A running agent whose stderr lines are counted as they arrive.
-private final class AgentUnderTest: @unchecked Sendable {
+final class AgentUnderTest: @unchecked Sendable {
     private let process = Process()
     private let lock = NSLock()
     private var lines: [String] = []
+    private var pollLines = 0  // counted as they arrive: rescanning 10,000 polls' lines every 10 ms would load the CPU
     private var partial = Data()
 
     init(binary: String, arguments: [String], environment: [String: String]) throws {
@@ -184,18 +197,21 @@ private final class AgentUnderTest: @unchecked Sendable {
         defer { lock.unlock() }
         partial.append(data)
         while let newline = partial.firstIndex(of: 0x0A) {
-            lines.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
+            let line = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
+            if line.contains(Self.pollLine) { pollLines += 1 } else { lines.append(line) }
             partial.removeSubrange(partial.startIndex...newline)
         }
     }
 
+    private static let pollLine = "] polled"
+
     func count(_ text: String) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        return lines.count { $0.contains(text) }
+        return text == Self.pollLine ? pollLines : lines.count { $0.contains(text) }
     }
 
-    var polls: Int { count("] polled") }
+    var polls: Int { count(Self.pollLine) }
 
     /// Waits (bounded) until `count` lines contain `text`; checks every 10 ms.
     func waitForLine(_ text: String, count wanted: Int, timeout: Double) async throws {
@@ -208,8 +224,8 @@ private final class AgentUnderTest: @unchecked Sendable {
         }
     }
 
-    func waitForPolls(_ wanted: Int) async throws {
-        try await waitForLine("] polled", count: wanted, timeout: 120)
+    func waitForPolls(_ wanted: Int, timeout: Double = 120) async throws {
+        try await waitForLine(Self.pollLine, count: wanted, timeout: timeout)
     }
 
     /// A `/proc/PID/status` field in kB.

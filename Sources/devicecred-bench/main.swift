@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 // `make bench`: every figure the README quotes, measured in one release run on this machine.
-// Usage: devicecred-bench [server] [library] [agent] [tpm]   (default: all groups)
+// Usage: devicecred-bench [server] [library] [agent] [memory] [tpm]   (default: all groups)
 
 let groups = Set(CommandLine.arguments.dropFirst())
 func wanted(_ group: String) -> Bool { groups.isEmpty || groups.contains(group) }
@@ -42,6 +42,7 @@ let collected = ResultBox()
 try await withLocalServer { server in
     if wanted("library") { collected.append("library", try await LibraryBenchmarks.run(server: server)) }
     if wanted("agent") { collected.append("agent", try await AgentBenchmarks.run(server: server)) }
+    if wanted("memory") { collected.append("memory", try await MemoryBenchmarks.run(server: server)) }
 }
 for (group, figures) in collected.all { record(group, figures) }
 if wanted("tpm") { record("tpm", try await TPMBenchmarks.run()) }

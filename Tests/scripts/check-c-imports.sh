@@ -9,6 +9,7 @@ declare -A allowed_suffix=(
     [CDeviceCredentialSecret]="_libsecret.swift _gio.swift"
     [CDeviceCredentialGio]="_gio.swift"
     [CDeviceCredentialCurl]="_curl.swift"
+    [CDeviceCredentialMalloc]="_malloc.swift"
 )
 
 failures=0

@@ -4,11 +4,28 @@ internal import CDeviceCredentialSecret
 final class SecretServiceConnection: @unchecked Sendable {
     // GDBus objects are thread-safe; SecretServiceKeyStore also serialises all calls through its mutex.
     private let service: UnsafeMutablePointer<SecretService>
+    /// Where this connection's proxies (the service's, and each call's items) deliver and drop their signals.
+    private let mainContext: GLibMainContext
 
     init() throws {
         // Found first by our own rules, so GIO, which looks in the same places, never falls back to
         // autolaunching a dbus-daemon (with DISPLAY set) when there is no bus: that is "no session bus".
         _ = try SessionBusAddress.resolve()
+        let mainContext = GLibMainContext()
+        self.service = try mainContext.run { try Self.openService() }
+        self.mainContext = mainContext
+    }
+
+    deinit {
+        mainContext.run { dc_g_object_unref(service) }
+    }
+
+    /// Runs one call (`store`, `load`, `delete`) under this connection's main context; see ``GLibMainContext``.
+    func perform<Result>(_ call: (SecretServiceConnection) throws -> Result) rethrows -> sending Result {
+        try mainContext.run { try call(self) }
+    }
+
+    private static func openService() throws -> UnsafeMutablePointer<SecretService> {
         var error: UnsafeMutablePointer<GError>?
         // Reach the bus first, so "no session bus" and "no Secret Service on it" stay distinct errors.
         guard let bus = g_bus_get_sync(G_BUS_TYPE_SESSION, nil, &error) else {
@@ -22,11 +39,7 @@ final class SecretServiceConnection: @unchecked Sendable {
         else {
             throw GLibError.consume(error, context: "cannot open the Secret Service", fallback: .keyringUnavailable)
         }
-        self.service = service
-    }
-
-    deinit {
-        dc_g_object_unref(service)
+        return service
     }
 
     func store(_ material: KeyMaterial, item: KeyStoreItem) throws {

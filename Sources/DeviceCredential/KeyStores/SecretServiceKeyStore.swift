@@ -40,7 +40,7 @@ public final class SecretServiceKeyStore: KeyStore {
             let open = try cached ?? SecretServiceConnection()
             cached = open
             do {
-                return try body(open)
+                return try open.perform(body)
             } catch let error as DeviceCredentialError where error.code == .keyringLocked {
                 throw error
             } catch {
