@@ -56,11 +56,4 @@ struct DisplayTextTests {
         #expect(DisplayText.guarded(rendered) == rendered)
         #expect(DisplayText.guarded("raw\u{1B}[2J\n\u{9B}") == #"raw\e[2J\n\u{9B}"#)
     }
-
-    @Test("plain text is recognised")
-    func plain() {
-        #expect(DisplayText.isPlain("signIn"))
-        #expect(!DisplayText.isPlain("sign\u{1B}In"))
-        #expect(!DisplayText.isPlain("a\\b"))
-    }
 }

@@ -70,12 +70,6 @@ public enum DisplayText {
         return shown
     }
 
-    /// Whether `text` would be shown differently from how it reads: a check for values that must be
-    /// exact (an id, a profile name) rather than shown.
-    public static func isPlain(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { escape(for: $0) == nil }
-    }
-
     private static func markup(unescapedTerminalText shown: String) -> String {
         // `shown` is already terminal-safe; only the markup characters are left to escape.
         var escaped = ""
