@@ -47,7 +47,19 @@ help_manual() {
 }
 
 # The copyright file (free-form, not DEP-5): this project's licence, then the licences of the Swift
-# packages linked into the binaries (their own LICENSE files, as checked out for this build).
+# packages linked into the binaries (their own LICENSE files, as checked out for this build). An Apache-2.0
+# text is named, not copied (Debian has it in /usr/share/common-licenses); anything after its terms, such
+# as the Swift runtime's exception, is kept.
+license_text() {
+    local file="$1"
+    if grep -q "Apache License" "$file" && grep -q "Version 2.0" "$file"; then
+        printf 'Apache-2.0: on Debian systems in /usr/share/common-licenses/Apache-2.0.\n'
+        sed -n '/Runtime Library Exception/,$p' "$file"
+    else
+        cat "$file"
+    fi
+}
+
 write_copyright() {
     local destination="$1"
     {
@@ -56,15 +68,17 @@ write_copyright() {
         toolchain_license="$(dirname "$(dirname "$(command -v "$swift")")")/share/swift/LICENSE.txt"
         if [ -f "$toolchain_license" ]; then
             printf '\n\n==== The Swift runtime, standard library and Foundation (linked statically):\n\n'
-            cat "$toolchain_license"
+            license_text "$toolchain_license"
         fi
-        local checkout name
-        for checkout in .build/checkouts/*/; do
-            name=$(basename "$checkout")
+        local checkout name license
+        for checkout in .build/checkouts/*/ .build/checkouts/swift-crypto/Sources/CCryptoBoringSSL/; do
+            [ -d "$checkout" ] || continue
+            name=${checkout#.build/checkouts/}
+            name=${name%/}
             for license in "$checkout"LICENSE* "$checkout"LICENCE* "$checkout"COPYING*; do
                 [ -f "$license" ] || continue
                 printf '\n\n==== %s (Swift package, linked statically), its %s:\n\n' "$name" "$(basename "$license")"
-                cat "$license"
+                license_text "$license"
                 break
             done
         done
@@ -118,8 +132,9 @@ sed 's|^ExecStart=.*|ExecStart=/usr/bin/devicecred-agent|' Sources/devicecred-ag
     | install -D -m 644 /dev/stdin "$root/usr/lib/systemd/user/devicecred-agent.service"
 install -D -m 644 packaging/devicecred/devicecred-agent.preset "$root/usr/lib/systemd/user-preset/80-devicecred.preset"
 Tests/scripts/generate-cli-extras.sh "$root/usr/bin" "$work/extras" >/dev/null
-install -D -m 644 "$work/extras/bash-completion/completions/devicecred" \
-    "$root/usr/share/bash-completion/completions/devicecred"
+# A completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
+sed '1{/^#!/d}' "$work/extras/bash-completion/completions/devicecred" |
+    install -D -m 644 /dev/stdin "$root/usr/share/bash-completion/completions/devicecred"
 install -D -m 644 "$work/extras/zsh/site-functions/_devicecred" "$root/usr/share/zsh/vendor-completions/_devicecred"
 install -D -m 644 "$work/extras/fish/vendor_completions.d/devicecred.fish" \
     "$root/usr/share/fish/vendor_completions.d/devicecred.fish"

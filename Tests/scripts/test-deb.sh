@@ -59,7 +59,8 @@ mount --rbind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
 
-[ -z "$(find "$root" -name 'libswift*' -print -quit)" ] && ! in_root sh -c 'command -v swift' >/dev/null ||
+# -xdev: not into the chroot's /proc and /dev.
+[ -z "$(find "$root" -xdev -name 'libswift*' -print -quit)" ] && ! in_root sh -c 'command -v swift' >/dev/null ||
     fail "the root has a Swift toolchain or runtime"
 
 step "apt install ./devicecred_$version ./devicecred-server_$version (and systemd, for systemd-analyze)"
@@ -67,16 +68,22 @@ cp "${debs[@]}" "$root/tmp/"
 in_root apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; fail "apt-get update"; }
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${debs[@]/#$dist//tmp}" systemd >>"$work/apt.log" 2>&1 || { tail -30 "$work/apt.log" >&2; fail "apt install"; }
-[ -z "$(find "$root" -name 'libswift*' -print -quit)" ] || fail "installing brought a Swift runtime"
+[ -z "$(find "$root" -xdev -name 'libswift*' -print -quit)" ] || fail "installing brought a Swift runtime"
 
 step "--version of each binary is $version"
 for binary in devicecred devicecred-agent devicecred-server; do
     [ "$(in_root "$binary" --version)" = "$version" ] || fail "$binary --version is not $version"
 done
 
-step "systemd-analyze verify of both units"
-in_root systemd-analyze verify /usr/lib/systemd/system/devicecred-server.service
-in_root systemd-analyze --user verify /usr/lib/systemd/user/devicecred-agent.service
+step "systemd-analyze verify of both units, and the man pages their Documentation= names"
+# --man=no: a minimal root has no man(1) to look pages up with; the pages are checked in the package instead.
+in_root systemd-analyze verify --man=no /usr/lib/systemd/system/devicecred-server.service
+install -d -m 700 "$root/run/user/0"  # the user manager systemd-analyze --user sets up needs a runtime dir
+in_root env XDG_RUNTIME_DIR=/run/user/0 systemd-analyze --user verify --man=no \
+    /usr/lib/systemd/user/devicecred-agent.service
+for page in devicecred devicecred-agent devicecred-server; do
+    [ -s "$root/usr/share/man/man1/$page.1.gz" ] || fail "no man page for $page"
+done
 
 step "the server, started as its unit does: unprivileged, state in /var/lib/devicecred-server"
 exec_start=$(sed -n 's/^ExecStart=//p' "$root/usr/lib/systemd/system/devicecred-server.service")
