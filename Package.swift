@@ -3,7 +3,12 @@
 // Authsignal-compatible server to run the whole flow on one machine.
 import PackageDescription
 
-let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Swift 6 everywhere; existentials spelled `any`, and an import is public only where the API shows it.
+let strictSwift6: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
 
 let package = Package(
     name: "DeviceCredential",

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// A device for tests and benchmarks: a swift-crypto P-256 key encoded exactly as PROTOCOL.md §2 says,
 /// written independently of the DeviceCredential library.

@@ -1,4 +1,4 @@
-import DeviceCredential
+public import DeviceCredential
 
 extension DeviceCredentialError.Code {
     /// Another devicecred-agent already runs for this user.

@@ -1,6 +1,6 @@
-import DeviceCredential
-import Logging
-import ServiceLifecycle
+public import DeviceCredential
+public import Logging
+public import ServiceLifecycle
 
 /// The user-session agent: polls every enrolled profile (or the named ones) and shows each new
 /// challenge through a prompter. A ServiceLifecycle `Service`: a graceful shutdown (SIGTERM, SIGINT)

@@ -1,4 +1,4 @@
-import DeviceCredential
+public import DeviceCredential
 
 /// A failed command as the person or script sees it: a stable code (the `--json` error's `code`), a
 /// sentence, and the documented exit status. Messages never contain tokens, keys or signatures.

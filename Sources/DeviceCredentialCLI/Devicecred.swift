@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import DeviceCredential
 
 /// The `devicecred` command tree.

@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 
 /// Every failure the server answers with: rendered as `{error, errorCode, errorDescription}`.
 ///

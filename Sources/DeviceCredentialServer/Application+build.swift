@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 
 /// Builds the server: storage from the configuration, then the router, on `host:port`.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The `--config` document, in JSON or TOML (chosen by the file extension); both forms decode the same.
 ///

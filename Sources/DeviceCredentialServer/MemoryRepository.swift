@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The default store: lives as long as the process. Keys are `Identifier`s (UTF-8 bytes), as in SQLite.
 public actor MemoryRepository: Repository {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The state values of an action, exactly as on the wire.
 public enum ActionState: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 // Every store compares identifiers as UTF-8 bytes (see `Identifier`), never by Unicode equivalence.
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// The `--database FILE` store: each record is kept as JSON next to the columns it is looked up by,

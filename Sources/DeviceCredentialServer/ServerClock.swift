@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the server reads the time: injected so tests can move past an expiry without sleeping.
 public protocol ServerClock: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 
 /// Everything `buildApplication` needs. Defaults are the documented local development setup.
 public struct ServerConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A helper process (a daemon, or a short command) that a test starts and ends.

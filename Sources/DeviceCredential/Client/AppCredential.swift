@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// A device credential as the service sees it (`addCredential`, `getCredential`, `updateCredential`).
 public struct AppCredential: Hashable, Sendable, Codable {

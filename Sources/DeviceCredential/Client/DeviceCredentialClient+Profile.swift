@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 extension KeyStoreKind {
     /// Opens the store this kind names at its standard location, as the CLI and the agent do.

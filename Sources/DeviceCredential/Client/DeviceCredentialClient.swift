@@ -1,5 +1,5 @@
 import FoundationEssentials
-import Logging
+public import Logging
 import Synchronization
 
 #if canImport(Glibc)

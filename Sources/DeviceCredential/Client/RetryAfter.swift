@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date (IMF-fixdate,
 /// `Sun, 06 Nov 1994 08:49:37 GMT`). Nil for anything else, so a garbled header never stalls a client.

@@ -1,5 +1,5 @@
-import DeviceCredential
-import FoundationEssentials
+public import DeviceCredential
+public import FoundationEssentials
 
 /// Shows a challenge to the person and returns their answer. The agent shows each challenge once.
 ///

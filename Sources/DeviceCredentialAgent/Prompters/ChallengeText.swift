@@ -1,4 +1,4 @@
-import DeviceCredential
+public import DeviceCredential
 import FoundationEssentials
 
 /// The words and the JSON every prompter shows for a challenge, so they all say the same.

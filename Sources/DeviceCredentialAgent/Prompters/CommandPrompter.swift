@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 
 /// Asks a command: runs `/bin/sh -c COMMAND` with the challenge as JSON on standard input.
 /// Exit status 0 approves, 1 denies, anything else (or a signal) leaves the challenge unanswered.

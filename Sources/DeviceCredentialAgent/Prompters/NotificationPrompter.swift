@@ -1,7 +1,7 @@
 import DeviceCredential
 import Dispatch
 import FoundationEssentials
-import Logging
+public import Logging
 
 /// Asks through a freedesktop notification with Approve and Deny actions, critical urgency.
 ///

@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 
 /// Which prompter the agent uses (`--prompt`).
 public enum PrompterKind: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 
 /// Asks a command for the PIN: runs `/bin/sh -c COMMAND` with the challenge as JSON on standard input
 /// and the prompt text in `DEVICECRED_PIN_PROMPT`. Exit status 0 with a first line of output gives the

@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 
 /// How the agent asks for TPM PINs (`--pin-prompt`).
 public enum PINPrompterKind: String, Sendable, CaseIterable {

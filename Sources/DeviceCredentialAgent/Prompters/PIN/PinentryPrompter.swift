@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 import Synchronization
 
 #if canImport(Glibc)

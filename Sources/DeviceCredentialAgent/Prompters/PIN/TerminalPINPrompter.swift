@@ -1,5 +1,5 @@
 import DeviceCredential
-import Logging
+public import Logging
 
 /// Asks for the PIN on the terminal the terminal prompter uses (`/dev/tty`), without echo.
 public struct TerminalPINPrompter: PINPrompter {
