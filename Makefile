@@ -41,7 +41,7 @@ bench: deps
 	$(SWIFT) build -c release
 	$(SCRIPTS)/with-services.sh -- $(RELEASE_BIN)/devicecred-bench
 
-# Debian packages into dist/: release builds carrying the Swift runtime in a private directory (no toolchain needed).
+# Debian packages into dist/: release builds with the Swift runtime linked statically (no toolchain needed).
 deb:
 	@$(SCRIPTS)/install-deps.sh --packaging
 	$(SCRIPTS)/build-deb.sh dist

@@ -3,12 +3,9 @@
 #   devicecred_<version>_<arch>.deb         devicecred, devicecred-agent, the user unit and its preset,
 #                                           man pages, completions, docs
 #   devicecred-server_<version>_<arch>.deb  devicecred-server with a hardened system unit
-# The binaries are release builds linked against the Swift runtime's shared libraries; each package
-# carries the ones its binaries need, stripped, in its own private directory /usr/lib/<package>/swift,
-# which the binaries' RUNPATH names (Docs/packaging.md has the measurements behind this choice). So the
-# packages run where no Swift toolchain is installed, and neither package's files overlap the other's.
-# `Depends` comes from dpkg-shlibdeps; the version from `devicecred --version`, the one the binaries
-# print and send.
+# The binaries are release builds with the Swift runtime linked statically (see the README's packaging
+# figures for why), so the packages run where no Swift toolchain is installed. `Depends` comes from
+# dpkg-shlibdeps; the version from `devicecred --version`, the one the binaries print and send.
 #
 # usage: build-deb.sh [OUT_DIR]
 set -euo pipefail
@@ -20,12 +17,9 @@ maintainer="${DEB_MAINTAINER:-DeviceCredential developers <devicecred@users.nore
 arch=$(dpkg --print-architecture)
 
 for product in devicecred devicecred-agent devicecred-server; do
-    "$swift" build -c release --product "$product"
+    "$swift" build -c release --static-swift-stdlib --product "$product"
 done
-bin=$("$swift" build -c release --show-bin-path)
-# The toolchain's directory of Swift runtime shared libraries (.../usr/lib/swift/linux).
-swift_runtime=$("$swift" -print-target-info | jq -r '.paths.runtimeLibraryPaths[0]')
-[ -f "$swift_runtime/libswiftCore.so" ] || { echo "build-deb: no libswiftCore.so in '$swift_runtime'" >&2; exit 1; }
+bin=$("$swift" build -c release --static-swift-stdlib --show-bin-path)
 version=$("$bin/devicecred" --version)
 for product in devicecred-agent devicecred-server; do
     product_version=$("$bin/$product" --version)
@@ -43,28 +37,6 @@ mkdir -p "$out"
 install_binary() {
     install -D -m 755 "$bin/$1" "$2/usr/bin/$1"
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$2/usr/bin/$1"
-}
-
-# The Swift runtime libraries that BINARY... need (the NEEDED closure within the toolchain's runtime
-# directory, nothing else), stripped, into the package's private DIRECTORY; then each binary's RUNPATH is
-# set to that directory alone (the linker put the toolchain's path there). The libraries find each other
-# through their own RUNPATH, $ORIGIN.
-install_swift_runtime() {
-    local root="$1" directory="$2"
-    shift 2
-    install -d -m 755 "$root$directory"
-    local pending=("$@") file library
-    while [ ${#pending[@]} -gt 0 ]; do
-        file="${pending[0]}"
-        pending=("${pending[@]:1}")
-        for library in $(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
-            [ -f "$swift_runtime/$library" ] && [ ! -e "$root$directory/$library" ] || continue
-            install -m 644 "$swift_runtime/$library" "$root$directory/$library"
-            strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root$directory/$library"
-            pending+=("$root$directory/$library")
-        done
-    done
-    for file in "$@"; do patchelf --set-rpath "$directory" "$file"; done
 }
 
 # A man page from the binary's --help, for the executables without a hand-made one.
@@ -95,8 +67,7 @@ write_copyright() {
         local toolchain_license
         toolchain_license="$(dirname "$(dirname "$(command -v "$swift")")")/share/swift/LICENSE.txt"
         if [ -f "$toolchain_license" ]; then
-            printf '\n\n==== The Swift runtime, standard library and Foundation (shared libraries in /usr/lib/%s/swift):\n\n' \
-                "$(basename "$(dirname "$destination")")"
+            printf '\n\n==== The Swift runtime, standard library and Foundation (linked statically):\n\n'
             license_text "$toolchain_license"
         fi
         local checkout name license
@@ -156,9 +127,6 @@ root="$work/devicecred"
 install -d -m 755 "$root/DEBIAN" "$root/usr/share/man/man1" "$root/usr/share/doc/devicecred"
 install_binary devicecred "$root"
 install_binary devicecred-agent "$root"
-install_swift_runtime "$root" /usr/lib/devicecred/swift "$root/usr/bin/devicecred" "$root/usr/bin/devicecred-agent"
-# The packaged binaries run below (completions, man pages) with the staged runtime, as they will run installed.
-export LD_LIBRARY_PATH="$root/usr/lib/devicecred/swift"
 sed 's|^ExecStart=.*|ExecStart=/usr/bin/devicecred-agent|' Sources/devicecred-agent/systemd/devicecred-agent.service \
     | grep -v '^# `make install\|^# binary (the default\|^#   systemctl --user daemon-reload' \
     | install -D -m 644 /dev/stdin "$root/usr/lib/systemd/user/devicecred-agent.service"
@@ -178,15 +146,12 @@ write_copyright "$root/usr/share/doc/devicecred/copyright"
 write_changelog devicecred "$root/usr/share/doc/devicecred/changelog.gz"
 install -m 755 packaging/devicecred/postinst packaging/devicecred/postrm "$root/DEBIAN/"
 chmod 644 "$root"/usr/share/man/man1/*.gz "$root/usr/share/doc/devicecred/changelog.gz"
-build_package devicecred "$root" "$root/usr/bin/devicecred" "$root/usr/bin/devicecred-agent" \
-    "$root"/usr/lib/devicecred/swift/*.so
+build_package devicecred "$root" "$root/usr/bin/devicecred" "$root/usr/bin/devicecred-agent"
 
 # devicecred-server: the server and its system unit.
 root="$work/devicecred-server"
 install -d -m 755 "$root/DEBIAN" "$root/usr/share/man/man1" "$root/usr/share/doc/devicecred-server"
 install_binary devicecred-server "$root"
-install_swift_runtime "$root" /usr/lib/devicecred-server/swift "$root/usr/bin/devicecred-server"
-export LD_LIBRARY_PATH="$root/usr/lib/devicecred-server/swift"
 install -D -m 644 packaging/devicecred-server/devicecred-server.service \
     "$root/usr/lib/systemd/system/devicecred-server.service"
 install -D -m 600 packaging/devicecred-server/environment "$root/etc/devicecred-server/environment"
@@ -198,4 +163,4 @@ write_changelog devicecred-server "$root/usr/share/doc/devicecred-server/changel
 install -m 755 packaging/devicecred-server/postinst packaging/devicecred-server/prerm \
     packaging/devicecred-server/postrm "$root/DEBIAN/"
 chmod 644 "$root/DEBIAN/conffiles" "$root"/usr/share/man/man1/*.gz "$root/usr/share/doc/devicecred-server/changelog.gz"
-build_package devicecred-server "$root" "$root/usr/bin/devicecred-server" "$root"/usr/lib/devicecred-server/swift/*.so
+build_package devicecred-server "$root" "$root/usr/bin/devicecred-server"

@@ -13,7 +13,7 @@ packages=(
 
 # `--packaging` adds what `make deb` and `make test-deb` need.
 if [ "${1:-}" = "--packaging" ]; then
-    packages+=(dpkg-dev binutils patchelf help2man lintian debootstrap fakeroot)
+    packages+=(dpkg-dev binutils help2man lintian debootstrap fakeroot)
 fi
 
 missing=()
