@@ -71,4 +71,18 @@ struct ChallengeTextTests {
         #expect(ChallengeText.approveCommand(for: try request()) == "devicecred approve --code CODE --profile work")
         #expect(ChallengeText.approveCommand(for: try request(profile: "default")) == "devicecred approve --code CODE")
     }
+
+    @Test("without buttons, the notification names both commands, with the profile and the code when needed")
+    func answerFromTerminal() throws {
+        #expect(
+            ChallengeText.answerFromTerminal(for: try request())
+                == "This notification has no buttons here: answer with devicecred approve --profile work or "
+                + "devicecred deny --profile work in a terminal.")
+        var numberMatched = try request(profile: "default")
+        numberMatched.needsVerificationCode = true
+        #expect(
+            ChallengeText.answerFromTerminal(for: numberMatched)
+                == "This notification has no buttons here: answer with devicecred approve --code CODE or "
+                + "devicecred deny in a terminal.")
+    }
 }

@@ -57,6 +57,30 @@ struct NotificationPrompterAgentTests {
         #expect(try await agent.waitForExit() == 0)
     }
 
+    @Test(
+        "a notification server without buttons: the notification says which commands answer it, and goes once answered there"
+    )
+    func serverWithoutActions() async throws {
+        let desktop = try await NotificationDesktop(home: home)
+        try await desktop.startServer(answer: "none", actions: false)
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try agent(on: desktop)
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "notification shown")
+        #expect(agent.stderr.lines.contains { $0.contains("the notification server shows no buttons") })
+        let notify = try #require(try desktop.shown().first)
+        let body = notify["body"] as? String ?? ""
+        let profile = device.profile.name
+        #expect(
+            body.contains("answer with devicecred approve --profile \(profile) or devicecred deny --profile \(profile)")
+        )
+        // Answered from the terminal (as `devicecred approve` does): the notification is closed.
+        try await device.client().updateChallenge(challengeId: push.challengeID, approved: true)
+        try await agent.stderr.waitForLine(containing: "challenge withdrawn")
+        #expect(try desktop.wasClosed(try #require(notify["id"] as? Int)))
+        #expect(try await backend.poll(push).isVerified)
+    }
+
     @Test("Deny clicked: the browser sees the challenge consumed, not verified; the notification is closed")
     func deny() async throws {
         let desktop = try await desktop(answer: "deny")

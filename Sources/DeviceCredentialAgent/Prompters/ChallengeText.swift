@@ -55,6 +55,19 @@ public enum ChallengeText {
         return "devicecred approve --code CODE" + profile
     }
 
+    /// For a notification server without buttons: the commands that answer this challenge.
+    public static func answerFromTerminal(
+        for request: PromptRequest, rendering render: (String) -> String = DisplayText.terminal
+    ) -> String {
+        let profile =
+            request.profileName == DeviceProfile.defaultName ? "" : " --profile \(render(request.profileName))"
+        let approve =
+            request.needsVerificationCode
+            ? approveCommand(for: request, rendering: render) : "devicecred approve" + profile
+        return
+            "This notification has no buttons here: answer with \(approve) or devicecred deny\(profile) in a terminal."
+    }
+
     /// "1 min 05 s" or "42 s"; negative durations are "0 s".
     public static func timeLeft(_ duration: Duration) -> String {
         let seconds = max(0, Int(clamping: duration.components.seconds))

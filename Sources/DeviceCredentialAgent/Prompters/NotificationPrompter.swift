@@ -95,14 +95,19 @@ public final class NotificationPrompter: ChallengePrompter {
         return try result.get()
     }
 
-    /// Blocking: asks the server whether it reads markup, and shows the notification.
+    /// Blocking: asks the server whether it reads markup and shows buttons, and shows the notification.
     private func notify(_ request: PromptRequest) throws -> UInt32 {
+        let capabilities = (try? bus.capabilities()) ?? []
         // Body markup only where the server reads it; elsewhere an escaped "&amp;" would show as typed.
-        let markup = (try? bus.capabilities())?.contains("body-markup") ?? false
+        let markup = capabilities.contains("body-markup")
         let render = { (text: String) in markup ? DisplayText.markup(text) : DisplayText.terminal(text) }
         let canApprove = !request.needsVerificationCode || codeEntry != nil
         var body = ChallengeText.details(for: request, rendering: render, expiry: .clockTime)
-        if !canApprove {
+        if !capabilities.contains("actions") {
+            // No buttons on this server: the notification says how to answer instead of offering nothing.
+            logger.notice("the notification server shows no buttons; the notification says how to answer")
+            body.append(ChallengeText.answerFromTerminal(for: request, rendering: render))
+        } else if !canApprove {
             let command = ChallengeText.approveCommand(for: request, rendering: render)
             body.append("Install zenity or kdialog, or use \(command), to approve.")
         }

@@ -3,8 +3,8 @@
 # Records every Notify and CloseNotification call as one JSON line in LOG, and answers each
 # notification the way --answer says: clicks "approve" or "deny" (ActionInvoked, then
 # NotificationClosed), or leaves it open ("none"); a test clicks later through the Click method of
-# org.devicecred.TestNotifications. --markup adds the body-markup capability. Prints "ready" once it
-# owns the name.
+# org.devicecred.TestNotifications. --markup adds the body-markup capability; --no-actions leaves out
+# the actions capability, as servers without buttons do. Prints "ready" once it owns the name.
 import argparse
 import json
 import sys
@@ -20,8 +20,9 @@ PATH = "/org/freedesktop/Notifications"
 
 
 class Server(dbus.service.Object):
-    def __init__(self, bus, log, answer, markup):
+    def __init__(self, bus, log, answer, markup, actions):
         super().__init__(bus, PATH)
+        self.actions = actions
         self.log = log
         self.answer = answer
         self.markup = markup
@@ -61,7 +62,7 @@ class Server(dbus.service.Object):
 
     @dbus.service.method(NAME, in_signature="", out_signature="as")
     def GetCapabilities(self):
-        return ["actions", "body"] + (["body-markup"] if self.markup else [])
+        return (["actions"] if self.actions else []) + ["body"] + (["body-markup"] if self.markup else [])
 
     @dbus.service.method(NAME, in_signature="", out_signature="ssss")
     def GetServerInformation(self):
@@ -81,10 +82,11 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--answer", choices=["approve", "deny", "none"], default="none")
     parser.add_argument("--markup", action="store_true")
+    parser.add_argument("--no-actions", action="store_true")
     args = parser.parse_args()
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SessionBus()
-    server = Server(bus, args.log, args.answer, args.markup)
+    server = Server(bus, args.log, args.answer, args.markup, not args.no_actions)
 
     # A server killed just before may still hold the name until the bus notices: queue for it, and say
     # "ready" once the bus hands it over.

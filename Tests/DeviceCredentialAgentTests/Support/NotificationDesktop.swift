@@ -20,17 +20,17 @@ final class NotificationDesktop: @unchecked Sendable {
     var address: String { bus.address }
 
     /// The fixture's command line, for starting it here or from a D-Bus service file.
-    func serverArguments(answer: String, markup: Bool = false) -> [String] {
+    func serverArguments(answer: String, markup: Bool = false, actions: Bool = true) -> [String] {
         [Fixtures.directory.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", answer]
-            + (markup ? ["--markup"] : [])
+            + (markup ? ["--markup"] : []) + (actions ? [] : ["--no-actions"])
     }
 
     /// Starts the fixture server (a new one numbers its notifications from 1 again, as a restarted
     /// notification daemon does); returns once it owns the name.
-    func startServer(answer: String, markup: Bool = false) async throws {
+    func startServer(answer: String, markup: Bool = false, actions: Bool = true) async throws {
         // ChildProcess, not Process: a daemon started by Process could hold other tests' pipes open.
         let server = try ChildProcess(
-            "/usr/bin/python3", serverArguments(answer: answer, markup: markup),
+            "/usr/bin/python3", serverArguments(answer: answer, markup: markup, actions: actions),
             environment: ProcessInfo.processInfo.environment.merging(bus.environment) { $1 }, standardOutput: .pipe,
             standardError: .file(log + ".stderr"))
         do {
