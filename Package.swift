@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -63,6 +64,7 @@ let package = Package(
                 "CDeviceCredentialOpenSSL",
                 "CDeviceCredentialSecret",
                 "CDeviceCredentialCurl",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
@@ -86,6 +88,7 @@ let package = Package(
                 "DeviceCredential",
                 "DeviceCredentialAgent",  // doctor: the agent's lock
                 "CDeviceCredentialGio",  // doctor: the notification server and the keyring over D-Bus
+                .product(name: "HTTPTypes", package: "swift-http-types"),  // doctor: the Date of the answer
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,6 +118,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,7 +159,7 @@ let package = Package(
         // Transport memory comparison for `make bench`: one loopback GET each, then peak RSS.
         .executableTarget(
             name: "transport-probe-curl",
-            dependencies: ["DeviceCredential"],
+            dependencies: ["DeviceCredential", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSwift6
         ),
         .executableTarget(
@@ -182,7 +186,9 @@ let package = Package(
         // without the tests and throws errors instead of using the Testing module.
         .target(
             name: "DeviceCredentialTestSupport",
-            dependencies: ["DeviceCredential", "CDeviceCredentialGio"],
+            dependencies: [
+                "DeviceCredential", "CDeviceCredentialGio", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Tests/DeviceCredentialTestSupport",
             swiftSettings: strictSwift6
         ),
@@ -205,6 +211,10 @@ let package = Package(
                 "DeviceCredential",
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                // Only to show an app can import both (and to have a real server send repeated fields).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -220,6 +230,7 @@ let package = Package(
                 "DeviceCredential",
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],

@@ -4,8 +4,6 @@ import Foundation
 enum HostedPageURL {
     static let push = "/v1/ui/push"
 
-    static func start(token: String) -> String { "/v1/ui?token=\(queryValue(token))" }
-
     static func wait(token: String, challengeId: String) -> String {
         "/v1/ui/wait?token=\(queryValue(token))&challengeId=\(queryValue(challengeId))"
     }

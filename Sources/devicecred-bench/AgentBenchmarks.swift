@@ -1,5 +1,6 @@
 import DeviceCredential
 import Foundation
+import HTTPTypes
 
 /// The agent's figures, measured on the release `devicecred-agent` next to this binary, polling the
 /// bench's local server with the command prompter:
@@ -132,13 +133,16 @@ struct AgentSandbox {
     private func call(_ method: String, _ path: String, authorization: String, body: [String: Any]) async throws
         -> [String: Any]
     {
-        let response = try await CurlTransport().send(
+        guard let requestMethod = HTTPRequest.Method(method), let url = URL(string: server.baseURL + path) else {
+            throw BenchFailure("\(method) \(path) is not a request")
+        }
+        let (response, answer) = try await CurlTransport().send(
             HTTPRequest(
-                method: method, url: server.baseURL + path,
-                headers: [("Authorization", authorization), ("Content-Type", "application/json")],
-                body: Array(try JSONSerialization.data(withJSONObject: body))))
-        guard response.status == 200 else { throw BenchFailure("\(method) \(path): HTTP \(response.status)") }
-        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+                method: requestMethod, url: url,
+                headerFields: [.authorization: authorization, .contentType: "application/json"]),
+            body: try JSONSerialization.data(withJSONObject: body))
+        guard response.status == .ok else { throw BenchFailure("\(method) \(path): HTTP \(response.status.code)") }
+        return try JSONSerialization.jsonObject(with: answer) as? [String: Any] ?? [:]
     }
 
     func startAgent(interval: String?, command: String) throws -> AgentUnderTest {

@@ -1,5 +1,6 @@
 import DeviceCredential
 import Foundation
+import HTTPTypes
 
 /// The library's figures: signing speed next to `openssl speed`, key-store latency, and the device's
 /// getChallenge round trip against the local server.
@@ -116,13 +117,16 @@ enum LibraryBenchmarks {
 
     private static func trackToken(server: BenchServer, userID: String) async throws -> String {
         let auth = "Basic " + Data((server.secretKey + ":").utf8).base64EncodedString()
-        let response = try await CurlTransport().send(
+        guard let url = URL(string: server.baseURL + "/users/\(userID)/actions/enroll") else {
+            throw BenchmarkFailure(message: "the server's URL is not a URL")
+        }
+        let (response, answer) = try await CurlTransport().send(
             HTTPRequest(
-                method: "POST", url: server.baseURL + "/users/\(userID)/actions/enroll",
-                headers: [("Authorization", auth), ("Content-Type", "application/json")], body: Array("{}".utf8)))
-        let body = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        guard response.status == 200, let token = body?["token"] as? String else {
-            throw BenchmarkFailure(message: "track answered \(response.status)")
+                method: .post, url: url, headerFields: [.authorization: auth, .contentType: "application/json"]),
+            body: Data("{}".utf8))
+        let body = try JSONSerialization.jsonObject(with: answer) as? [String: Any]
+        guard response.status == .ok, let token = body?["token"] as? String else {
+            throw BenchmarkFailure(message: "track answered \(response.status.code)")
         }
         return token
     }

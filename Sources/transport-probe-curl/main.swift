@@ -1,13 +1,19 @@
 // One loopback GET through the library's libcurl transport, then the process's peak RSS: the
 // transport's memory cost, measured by `make bench` next to transport-probe-urlsession.
 import DeviceCredential
+import FoundationEssentials
+import HTTPTypes
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-let url = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "http://127.0.0.1:8787/v1"
-let response = try await CurlTransport().send(HTTPRequest(method: "GET", url: url))
+let address = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "http://127.0.0.1:8787/v1"
+guard let url = URL(string: address) else {
+    print("not a URL: \(address)")
+    exit(2)
+}
+let (response, _) = try await CurlTransport().send(HTTPRequest(method: .get, url: url))
 
 /// `VmHWM` (peak resident set) from /proc/self/status, in kB.
 func peakResidentKilobytes() -> String {
@@ -21,4 +27,4 @@ func peakResidentKilobytes() -> String {
     return "0"
 }
 
-print("\(peakResidentKilobytes()) kB peak RSS, HTTP \(response.status)")
+print("\(peakResidentKilobytes()) kB peak RSS, HTTP \(response.status.code)")

@@ -2,6 +2,7 @@ import DeviceCredential
 import DeviceCredentialAgent
 import DeviceCredentialTestSupport
 import Foundation
+import HTTPTypes
 import Logging
 import Testing
 
@@ -77,7 +78,7 @@ struct PollingLoopTests {
         let device = try await TestDevice.enroll(in: home, backend: backend)
         try await withAgent(device, prompter: RecordingPrompter(.answer(.unanswered))) {
             var wait = try await clock.nextWait()
-            transport.fail(status: 429, headers: ["retry-after": "120"], errorCode: "too_many_requests")
+            transport.fail(status: 429, headers: [.retryAfter: "120"], errorCode: "too_many_requests")
             wait.end()
             wait = try await clock.nextWait()
             #expect(wait.delay == .seconds(120))

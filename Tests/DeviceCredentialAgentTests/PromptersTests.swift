@@ -21,6 +21,10 @@ struct AgentPartsTests {
         #expect((1...6).map { _ in schedule.afterFailure() } == [10, 20, 40, 60, 60, 60].map { .seconds($0) })
         #expect(schedule.afterFailure(retryAfter: .seconds(300)) == .seconds(300))
         #expect(schedule.afterFailure(retryAfter: .seconds(1)) == .seconds(60))
+        // A Retry-After past the library's one cap (an error made by hand: the client cuts the header's)
+        // waits the cap, the hour the library's RetryAfter reads.
+        #expect(schedule.afterFailure(retryAfter: .seconds(86400)) == RetryAfter.limit)
+        #expect(RetryAfter.limit == .seconds(3600))
         #expect(schedule.afterSuccess() == .seconds(5))
         #expect(schedule.afterFailure() == .seconds(10))
     }

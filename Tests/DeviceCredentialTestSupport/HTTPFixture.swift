@@ -6,12 +6,18 @@ import Synchronization
 public final class HTTPFixture: Sendable {
     /// What the fixture does with one request.
     public enum Action: Sendable {
-        /// Answers with a status, header fields and a body, then closes.
-        case respond(status: Int, headers: [String: String], body: String)
+        /// Answers with a status, header fields (one line each, in order; a name may repeat) and a body,
+        /// then closes.
+        case answer(status: Int, fields: [(name: String, value: String)], body: String)
         /// Reads the request and never answers, until the client gives up.
         case hang
         /// Reads the request and resets the connection (TCP RST).
         case reset
+
+        /// Answers with a status, header fields (each name once) and a body, then closes.
+        public static func respond(status: Int, headers: [String: String], body: String) -> Action {
+            .answer(status: status, fields: headers.map { (name: $0.key, value: $0.value) }, body: body)
+        }
     }
 
     /// One request as received.
@@ -92,7 +98,7 @@ public final class HTTPFixture: Sendable {
         }
         recorded.withLock { $0.append(request) }
         switch handler(request) {
-        case .respond(let status, let headers, let body):
+        case .answer(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) Fixture\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }
             Self.writeAll(connection, Array((head + "\r\n" + body).utf8))

@@ -1,5 +1,6 @@
 import DeviceCredential
 import Foundation
+import HTTPTypes
 
 /// The backend and the browser of a push sign-in, talking to a devicecred-server over loopback: what a
 /// test needs around the device side it tests. Uses the library's transport only as a plain HTTP client.
@@ -137,18 +138,21 @@ public struct ServerAPI: Sendable {
     private func json(_ method: String, _ path: String, body: [String: Any]?, authorization: String) async throws
         -> Any
     {
-        var headers: [(name: String, value: String)] = [("Authorization", authorization)]
-        var bytes: [UInt8]?
+        var headers: HTTPFields = [.authorization: authorization]
+        var bytes: Data?
         if let body {
-            headers.append(("Content-Type", "application/json"))
-            bytes = Array(try JSONSerialization.data(withJSONObject: body))
+            headers[.contentType] = "application/json"
+            bytes = try JSONSerialization.data(withJSONObject: body)
         }
-        let response = try await CurlTransport().send(
-            HTTPRequest(method: method, url: apiURL + path, headers: headers, body: bytes))
-        guard response.status == 200 else {
-            let text = String(decoding: response.body, as: UTF8.self)
-            throw TestSupportError("\(method) \(path) answered \(response.status): \(text)")
+        guard let requestMethod = HTTPRequest.Method(method), let url = URL(string: apiURL + path) else {
+            throw TestSupportError("\(method) \(apiURL + path) is not a request")
         }
-        return try JSONSerialization.jsonObject(with: Data(response.body))
+        let (response, answer) = try await CurlTransport().send(
+            HTTPRequest(method: requestMethod, url: url, headerFields: headers), body: bytes)
+        guard response.status == .ok else {
+            let text = String(decoding: answer, as: UTF8.self)
+            throw TestSupportError("\(method) \(path) answered \(response.status.code): \(text)")
+        }
+        return try JSONSerialization.jsonObject(with: answer)
     }
 }

@@ -74,6 +74,31 @@ struct FaultInjectionTests {
         try expectKeySurvived(store, publicKey)
     }
 
+    @Test("two Retry-After fields (a proxy's and the service's): each is read, and the longest is honoured")
+    func twoRetryAfterFields() async throws {
+        // 1994-11-06T08:49:37Z, the RFC's example date: the date field asks for two minutes.
+        let now = Date(timeIntervalSince1970: 784_111_777)
+        let fixture = try HTTPFixture(
+            always: .answer(
+                status: 429,
+                fields: [
+                    ("Retry-After", "Sun, 06 Nov 1994 08:51:37 GMT"), ("Content-Type", "application/json"),
+                    ("Retry-After", "30"),
+                ],
+                body: #"{"error":"too_many_requests","errorCode":"too_many_requests"}"#))
+        defer { fixture.stop() }
+        let (client, store, publicKey) = try makeClient(for: fixture, now: { now })
+        do {
+            _ = try await client.getCredential()
+            Issue.record("a 429 did not throw")
+        } catch let error as DeviceCredentialError {
+            #expect(error.code == .tooManyRequests)
+            // Not the last field's 30 s, and not nothing (the two joined with a comma read as neither).
+            #expect(error.retryAfter == .seconds(120))
+        }
+        try expectKeySurvived(store, publicKey)
+    }
+
     @Test("a Retry-After HTTP date is a delay measured on the client's clock")
     func tooManyRequestsUntilADate() async throws {
         let fixture = try HTTPFixture(

@@ -61,6 +61,33 @@ struct ProfileStoreTests {
         #expect(profile.keyKind == .software)
     }
 
+    @Test("namespace, key store and key kind are stored as their plain strings, unknown ones kept as they are")
+    func kindsAreTheirStrings() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // As the hand-written Codable of earlier releases wrote it; "kwallet" stands for a kind a later
+        // release may add: it must survive a read and a save.
+        let text =
+            #"{"version":1,"profiles":[{"name":"old","apiURL":"https://api.authsignal.com/v1","tenantID":"t","#
+            + #""namespace":"device","keyStore":"kwallet","keyKind":"tpm"}]}"#
+        try text.write(toFile: directory.path + "/profiles.json", atomically: true, encoding: .utf8)
+        let store = ProfileStore(directory: directory.path)
+        var profile = try #require(try store.profile(named: "old"))
+        #expect(profile.namespace == .device)
+        #expect(profile.keyStore == KeyStoreKind(rawValue: "kwallet"))
+        #expect(profile.keyKind == .tpm)
+
+        profile.deviceName = "saved again"
+        try store.save(profile)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: store.path))) as? [String: Any]
+        )
+        let saved = try #require((json["profiles"] as? [[String: Any]])?.first)
+        #expect(saved["namespace"] as? String == "device")
+        #expect(saved["keyStore"] as? String == "kwallet")
+        #expect(saved["keyKind"] as? String == "tpm")
+    }
+
     @Test("a corrupt profile file is invalid_configuration, and is not overwritten by a read")
     func corruptFile() throws {
         let directory = try TemporaryDirectory()

@@ -15,6 +15,15 @@ import Testing
         #expect(RetryAfter.delay("999999999", now: Self.rfcExample) == RetryAfter.limit)
     }
 
+    @Test("the one cap is an hour: longer delays, in seconds or up to a date, are cut to it")
+    func cappedAtAnHour() {
+        #expect(RetryAfter.limit == .seconds(3600))
+        #expect(RetryAfter.delay("3600", now: Self.rfcExample) == .seconds(3600))
+        #expect(RetryAfter.delay("3601", now: Self.rfcExample) == .seconds(3600))
+        #expect(RetryAfter.delay("7200", now: Self.rfcExample) == .seconds(3600))
+        #expect(RetryAfter.delay("Sun, 06 Nov 1994 10:49:37 GMT", now: Self.rfcExample) == .seconds(3600))
+    }
+
     @Test func anHTTPDateIsMeasuredFromNow() {
         #expect(RetryAfter.httpDate("Sun, 06 Nov 1994 08:49:37 GMT") == Self.rfcExample)
         #expect(RetryAfter.httpDate("Thu, 01 Jan 1970 00:00:00 GMT") == Date(timeIntervalSince1970: 0))
@@ -22,7 +31,7 @@ import Testing
         #expect(RetryAfter.delay("Sun, 06 Nov 1994 08:50:07 GMT", now: Self.rfcExample) == .seconds(30))
         // A date already past asks for no wait.
         #expect(RetryAfter.delay("Sun, 06 Nov 1994 08:00:00 GMT", now: Self.rfcExample) == .zero)
-        // As far off as seconds may say: cut to a day.
+        // As far off as seconds may say: cut to the cap.
         #expect(RetryAfter.delay("Sun, 06 Nov 2094 08:49:37 GMT", now: Self.rfcExample) == RetryAfter.limit)
     }
 

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPTypes
 public import Logging
 import Synchronization
 
@@ -106,7 +107,7 @@ public final class DeviceCredentialClient: Sendable {
             deviceName: deviceName ?? profile.deviceName ?? Self.hostName(),
             devicePlatform: profile.devicePlatform)
         let response = try await send(
-            "POST", endpoints.credential, authorization: "Bearer " + token, body: try Self.encode(body))
+            .post, endpoints.credential, authorization: "Bearer " + token, body: try Self.encode(body))
         let credential = try ResponseInterpreter.decode(Wire.Credential.self, from: response).value
         let shownID = DisplayText.terminal(credential.userAuthenticatorId)
         logger.info("credential added", metadata: ["userAuthenticatorId": "\(shownID)"])
@@ -117,7 +118,7 @@ public final class DeviceCredentialClient: Sendable {
     /// - Throws: `not_enrolled` without a local key; `invalid_credential` when the service no longer knows it.
     public func getCredential() async throws -> AppCredential {
         let key = try loadKey()
-        let response = try await send("GET", endpoints.credential + query(key))
+        let response = try await send(.get, endpoints.credential + query(key))
         return try ResponseInterpreter.decode(Wire.Credential.self, from: response).value
     }
 
@@ -136,7 +137,7 @@ public final class DeviceCredentialClient: Sendable {
             signature: try key.signature(for: message).base64Representation)
         let removedID: String?
         do {
-            let response = try await send("POST", endpoints.credential + "/remove", body: try Self.encode(body))
+            let response = try await send(.post, endpoints.credential + "/remove", body: try Self.encode(body))
             removedID = try ResponseInterpreter.decode(Wire.RemovedCredential.self, from: response)
                 .removedAuthenticatorId
         } catch let error as DeviceCredentialError where error.code == .invalidCredential {
@@ -155,11 +156,11 @@ public final class DeviceCredentialClient: Sendable {
     /// the official SDKs do (then ``AppChallenge/custom`` and ``AppChallenge/userCustom`` are nil).
     public func getChallenge() async throws -> AppChallenge? {
         let key = try loadKey()
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPFields()
         do {
-            let nonceResponse = try await send("POST", endpoints.challenge + "/sign" + query(key))
+            let nonceResponse = try await send(.post, endpoints.challenge + "/sign" + query(key))
             let nonce = try ResponseInterpreter.decode(Wire.Nonce.self, from: nonceResponse)
-            headers.append(("X-Authsignal-Signature", try key.signature(for: nonce.message).base64Representation))
+            headers[.authsignalSignature] = try key.signature(for: nonce.message).base64Representation
         } catch let error as DeviceCredentialError
             where error.isServiceOrTransportFailure || error.code == .tpmPINRequired
         {
@@ -167,7 +168,7 @@ public final class DeviceCredentialClient: Sendable {
             logger.debug(
                 "challenge nonce unavailable; using the unsigned request", metadata: ["error": "\(error.code)"])
         }
-        let response = try await send("GET", endpoints.challenge + query(key), extraHeaders: headers)
+        let response = try await send(.get, endpoints.challenge + query(key), extraHeaders: headers)
         return try ResponseInterpreter.decode(Wire.Challenge.self, from: response).value
     }
 
@@ -185,7 +186,7 @@ public final class DeviceCredentialClient: Sendable {
         let body = Wire.UpdateChallengeRequest(
             challengeId: challengeId, publicKey: key.publicKey.base64Representation, approved: approved,
             signature: try key.signature(for: challengeId).base64Representation, verificationCode: verificationCode)
-        let response = try await send("POST", endpoints.challenge, body: try Self.encode(body))
+        let response = try await send(.post, endpoints.challenge, body: try Self.encode(body))
         let verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
         logger.info(
             "challenge answered",
@@ -197,13 +198,13 @@ public final class DeviceCredentialClient: Sendable {
     /// - Parameter resetExpiry: also restart the credential's expiry period.
     public func updateCredential(resetExpiry: Bool = false) async throws -> AppCredential {
         let key = try loadKey()
-        let nonceResponse = try await send("POST", endpoints.credential + "/sign" + query(key))
+        let nonceResponse = try await send(.post, endpoints.credential + "/sign" + query(key))
         let nonce = try ResponseInterpreter.decode(Wire.UpdateNonce.self, from: nonceResponse)
         let body = Wire.UpdateCredentialRequest(
             challengeId: nonce.challengeId, publicKey: key.publicKey.base64Representation,
             signature: try key.signature(for: nonce.message).base64Representation,
             resetExpiry: resetExpiry ? true : nil)
-        let response = try await send("PATCH", endpoints.credential, body: try Self.encode(body))
+        let response = try await send(.patch, endpoints.credential, body: try Self.encode(body))
         return try ResponseInterpreter.decode(Wire.Credential.self, from: response).value
     }
 
@@ -234,34 +235,39 @@ public final class DeviceCredentialClient: Sendable {
     }
 
     private func send(
-        _ method: String, _ url: String, authorization: String? = nil,
-        extraHeaders: [(name: String, value: String)] = [], body: [UInt8]? = nil
-    ) async throws -> HTTPResponse {
-        var headers: [(name: String, value: String)] = [
-            ("Authorization", authorization ?? ProtocolEncoding.basicAuthorization(tenantID: profile.tenantID)),
-            ("Accept", "application/json"),
+        _ method: HTTPRequest.Method, _ url: String, authorization: String? = nil,
+        extraHeaders: HTTPFields = [:], body: Data? = nil
+    ) async throws -> (response: HTTPResponse, body: Data) {
+        var headers: HTTPFields = [
+            .authorization: authorization ?? ProtocolEncoding.basicAuthorization(tenantID: profile.tenantID),
+            .accept: "application/json",
         ]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        headers += extraHeaders
+        if body != nil { headers[.contentType] = "application/json" }
+        headers.append(contentsOf: extraHeaders)
         let path = url.dropFirst(endpoints.base.string.count).prefix { $0 != "?" }
-        logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)"])
-        let response: HTTPResponse
+        logger.debug("request", metadata: ["method": "\(method.rawValue)", "path": "\(path)"])
+        guard let requestURL = URL(string: url) else {  // built from a validated APIURL: not expected
+            throw DeviceCredentialError(code: .invalidConfiguration, message: "the request URL is not a URL")
+        }
+        let request = HTTPRequest(method: method, url: requestURL, headerFields: headers)
+        let answer: (response: HTTPResponse, body: Data)
         do {
-            response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+            answer = try await transport.send(request, body: body)
         } catch var error as DeviceCredentialError where error.code == .networkError {
             error.message += "; API URL \(shownBaseURL)"  // "server down" says which server
             throw error
         }
-        logger.debug("response", metadata: ["path": "\(path)", "status": "\(response.status)"])
-        guard response.status == 200 else {
-            var error = ResponseInterpreter.error(for: response, now: now())
-            if [404, 405].contains(response.status), !endpoints.base.string.hasSuffix("/v1") {
+        let status = answer.response.status.code
+        logger.debug("response", metadata: ["path": "\(path)", "status": "\(status)"])
+        guard status == 200 else {
+            var error = ResponseInterpreter.error(for: answer.response, body: answer.body, now: now())
+            if [404, 405].contains(status), !endpoints.base.string.hasSuffix("/v1") {
                 error.message +=
                     "; the API URL \(shownBaseURL) does not end with /v1 (e.g. https://api.authsignal.com/v1)"
             }
             throw error
         }
-        return response
+        return answer
     }
 
     /// The API URL as a message may show it: without any user name or password in it.
@@ -271,10 +277,10 @@ public final class DeviceCredentialClient: Sendable {
         return DisplayText.terminal("\(base.scheme)://\(base.host)" + (base.port.map { ":\($0)" } ?? ""))
     }
 
-    private static func encode(_ body: some Encodable) throws -> [UInt8] {
+    private static func encode(_ body: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        return Array(try encoder.encode(body))
+        return try encoder.encode(body)
     }
 
     private static func hostName() -> String {
@@ -305,4 +311,9 @@ extension DeviceCredentialError {
     var isServiceOrTransportFailure: Bool {
         httpStatus != nil || [.networkError, .invalidResponse, .serverError].contains(code)
     }
+}
+
+extension HTTPField.Name {
+    /// The signed nonce on a challenge request (PROTOCOL.md); a valid field name, so never nil.
+    fileprivate static let authsignalSignature = HTTPField.Name("X-Authsignal-Signature")!
 }

@@ -1,5 +1,6 @@
 /// The device-API namespace a credential lives in: the path segment after `/client/user-authenticators/`.
-public struct DeviceNamespace: Hashable, Sendable, Codable, CustomStringConvertible {
+/// Codable as its raw string (the standard library's `RawRepresentable` coding).
+public struct DeviceNamespace: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The path segment, e.g. `push`.
     public var rawValue: String
 
@@ -12,13 +13,4 @@ public struct DeviceNamespace: Hashable, Sendable, Codable, CustomStringConverti
     public static let device = DeviceNamespace(rawValue: "device")
 
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        self.rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

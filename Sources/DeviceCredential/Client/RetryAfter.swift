@@ -1,10 +1,13 @@
-public import FoundationEssentials
+package import FoundationEssentials
 
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date (IMF-fixdate,
 /// `Sun, 06 Nov 1994 08:49:37 GMT`). Nil for anything else, so a garbled header never stalls a client.
 package enum RetryAfter {
-    /// Longer than any sensible back-off: a longer delay, in seconds or up to a date, is cut to this.
-    static let limit = Duration.seconds(24 * 3600)
+    /// The one cap on `Retry-After`, for the library and the agent (whose `PollSchedule` uses this):
+    /// an hour, longer than any sensible back-off, and as long as a person waiting for a prompt should
+    /// be kept waiting by a broken or hostile header. A longer delay, in seconds or up to a date, is cut
+    /// to this; an app that is asked again after it gets a new `Retry-After` then.
+    package static let limit = Duration.seconds(3600)
 
     /// The delay `value` asks for, measured from `now`; a date in the past asks for none.
     static func delay(_ value: String, now: Date) -> Duration? {

@@ -10,7 +10,8 @@ public struct DeviceCredentialError: Error, Hashable, Sendable, CustomStringConv
     public var message: String
     /// The HTTP status of the answer this error came from, if it came from one.
     public var httpStatus: Int?
-    /// How long the service asked to wait before trying again (`Retry-After` on a 429), if it said.
+    /// How long the service asked to wait before trying again (`Retry-After` on a 429), if it said; at
+    /// most an hour (a longer request is cut to an hour; of several `Retry-After` fields, the longest).
     public var retryAfter: Duration?
 
     /// The `errorCode` the service sent, when this error came from a service's error body.

@@ -43,8 +43,8 @@ public struct KeyStoreItem: Hashable, Sendable {
     public var label: String { "DeviceCredential key for \(profile) (\(tenantID))" }
 }
 
-/// The kinds of key store, as recorded in a profile.
-public struct KeyStoreKind: Hashable, Sendable, Codable, CustomStringConvertible {
+/// The kinds of key store, as recorded in a profile (Codable as its raw string).
+public struct KeyStoreKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The stable name, e.g. `secret-service`.
     public var rawValue: String
 
@@ -58,17 +58,5 @@ public struct KeyStoreKind: Hashable, Sendable, Codable, CustomStringConvertible
     /// Process memory only: for tests and short-lived tools.
     public static let memory = KeyStoreKind(rawValue: "memory")
 
-    /// The kinds a person can choose on the command line.
-    public static let allCases: [KeyStoreKind] = [.secretService, .file, .memory]
-
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        self.rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

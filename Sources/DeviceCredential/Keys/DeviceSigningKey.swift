@@ -42,8 +42,8 @@ public protocol DeviceKeyFactory: Sendable {
     func loadKey(from material: KeyMaterial) throws -> any DeviceSigningKey
 }
 
-/// The kind of a signing key: where its private half lives.
-public struct DeviceKeyKind: Hashable, Sendable, Codable, CustomStringConvertible {
+/// The kind of a signing key: where its private half lives (Codable as its raw string).
+public struct DeviceKeyKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The stable name stored in profiles and keyring attributes, e.g. `software`.
     public var rawValue: String
 
@@ -65,13 +65,4 @@ public struct DeviceKeyKind: Hashable, Sendable, Codable, CustomStringConvertibl
     }
 
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        self.rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }

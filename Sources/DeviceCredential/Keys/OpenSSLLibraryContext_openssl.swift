@@ -19,24 +19,28 @@ final class OpenSSLLibraryContext: @unchecked Sendable {
         self.propertyQuery = propertyQuery
     }
 
-    /// A new, empty library context with the named providers loaded (e.g. `["tpm2", "base"]`).
-    init(providers names: [String], propertyQuery: String?) throws {
+    /// A new, empty library context with the named providers loaded (e.g. `["tpm2", "base"]`), found in
+    /// `modulesDirectory` (nil: OpenSSL's own, or `$OPENSSL_MODULES`). A provider that does not load
+    /// throws `failure`'s error, made while OpenSSL's error queue still says why.
+    init(
+        providers names: [String], modulesDirectory: String?, propertyQuery: String?,
+        failure: (_ what: String) -> DeviceCredentialError
+    ) throws {
         guard let context = OSSL_LIB_CTX_new() else { throw DeviceCredentialError.openSSL("OSSL_LIB_CTX_new failed") }
         self.pointer = context
         self.propertyQuery = propertyQuery
+        if let modulesDirectory { OSSL_PROVIDER_set_default_search_path(context, modulesDirectory) }
         for name in names {
+            // A throw from here on runs deinit (self is initialised), which unloads what loaded.
             guard let provider = OSSL_PROVIDER_load(context, name) else {
-                let error = DeviceCredentialError.openSSL("cannot load the OpenSSL provider \(name)", code: .invalidKey)
-                for loaded in providers { OSSL_PROVIDER_unload(loaded) }
-                OSSL_LIB_CTX_free(context)
-                throw error
+                throw failure("cannot load the OpenSSL provider \(name)")
             }
             providers.append(provider)
         }
     }
 
     deinit {
-        for provider in providers { OSSL_PROVIDER_unload(provider) }
+        for provider in providers.reversed() { OSSL_PROVIDER_unload(provider) }
         if let pointer { OSSL_LIB_CTX_free(pointer) }
     }
 

@@ -1,9 +1,12 @@
 internal import CDeviceCredentialOpenSSL
 
-/// Owns one `EVP_PKEY` holding a P-256 private key, and the library context it was made in.
+/// Owns one `EVP_PKEY` holding a P-256 private key, and the library context it was made in: the one
+/// owner of every `EVP_PKEY` in the library, freed when the last reference goes.
 ///
-/// The key may live in any `OSSL_LIB_CTX` (OpenSSL's default one for software keys, a provider's own
-/// one for hardware keys); every operation fetches its algorithms from that same context.
+/// The key may live in any `OSSL_LIB_CTX` (OpenSSL's default one for software keys, the tpm2
+/// provider's own one for TPM keys, see `TPMProviderSession`); every operation fetches its algorithms
+/// from that same context. Operations that fail throw `failure`'s error, made while OpenSSL's error
+/// queue still says why (the TPM reads a wrong PIN or a lockout from it).
 final class OpenSSLPrivateKey: @unchecked Sendable {
     // An EVP_PKEY is safe to use from several threads for signing once created.
     private let pointer: OpaquePointer
@@ -21,22 +24,32 @@ final class OpenSSLPrivateKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(pointer) }
 
     /// Generates a new P-256 key (EVP_EC_gen is a macro, so the keygen steps are spelled out).
-    static func generateP256(in context: OpenSSLLibraryContext = .default) throws -> OpenSSLPrivateKey {
+    /// `configure` may set parameters on the `EVP_PKEY_CTX` before generation (a TPM key's PIN).
+    static func generateP256(
+        in context: OpenSSLLibraryContext = .default, configure: (OpaquePointer) throws -> Void = { _ in },
+        failure: (_ what: String) -> DeviceCredentialError = { DeviceCredentialError.openSSL($0) }
+    ) throws -> OpenSSLPrivateKey {
         let key: OpaquePointer = try context.withUnsafeContext { libraryContext, propertyQuery in
             guard let keygen = EVP_PKEY_CTX_new_from_name(libraryContext, "EC", propertyQuery) else {
-                throw DeviceCredentialError.openSSL("no EC key generator")
+                throw failure("no EC key generator")
             }
             defer { EVP_PKEY_CTX_free(keygen) }
             guard EVP_PKEY_keygen_init(keygen) == 1, EVP_PKEY_CTX_set_group_name(keygen, "P-256") == 1 else {
-                throw DeviceCredentialError.openSSL("cannot set up P-256 key generation")
+                throw failure("cannot set up P-256 key generation")
             }
+            try configure(keygen)
             var generated: OpaquePointer?
             guard EVP_PKEY_generate(keygen, &generated) == 1, let generated else {
-                throw DeviceCredentialError.openSSL("P-256 key generation failed")
+                throw failure("P-256 key generation failed")
             }
             return generated
         }
         return try OpenSSLPrivateKey(owning: key, context: context)
+    }
+
+    /// Runs `body` with the `EVP_PKEY *`, which stays owned by this object.
+    func withUnsafeKey<Result>(_ body: (OpaquePointer) throws -> Result) rethrows -> Result {
+        try body(pointer)
     }
 
     /// Parses a DER PKCS#8 PrivateKeyInfo.
@@ -85,23 +98,25 @@ final class OpenSSLPrivateKey: @unchecked Sendable {
     }
 
     /// ECDSA over SHA-256 of `message`, DER encoded.
-    func sign(_ message: [UInt8]) throws -> [UInt8] {
+    func sign(
+        _ message: [UInt8], failure: (_ what: String) -> DeviceCredentialError = { DeviceCredentialError.openSSL($0) }
+    ) throws -> [UInt8] {
         guard let digestContext = EVP_MD_CTX_new() else { throw DeviceCredentialError.openSSL("EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(digestContext) }
         return try context.withUnsafeContext { libraryContext, propertyQuery in
             guard
                 EVP_DigestSignInit_ex(digestContext, nil, "SHA256", libraryContext, propertyQuery, pointer, nil) == 1
             else {
-                throw DeviceCredentialError.openSSL("cannot start signing")
+                throw failure("cannot start signing")
             }
             return try message.withUnsafeBufferPointer { input in
                 var length = 0
                 guard EVP_DigestSign(digestContext, nil, &length, input.baseAddress, input.count) == 1 else {
-                    throw DeviceCredentialError.openSSL("cannot size the signature")
+                    throw failure("cannot size the signature")
                 }
                 var signature = [UInt8](repeating: 0, count: length)
                 guard EVP_DigestSign(digestContext, &signature, &length, input.baseAddress, input.count) == 1 else {
-                    throw DeviceCredentialError.openSSL("signing failed")
+                    throw failure("signing failed")
                 }
                 return Array(signature.prefix(length))
             }

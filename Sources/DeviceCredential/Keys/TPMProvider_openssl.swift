@@ -13,14 +13,13 @@ import Synchronization
 ///
 /// A session lives for one operation. A simulator (swtpm) serves one connection at a time, so a
 /// connection held between operations would block every other process using the TPM; and the
-/// provider's ESYS context is not thread-safe, so one process-wide lock serialises the sessions.
+/// provider's ESYS context is not thread-safe, so one process-wide lock serialises the sessions. Keys
+/// are `OpenSSLPrivateKey`s that never leave an operation, so each is freed inside the lock too.
 final class TPMProviderSession {
     private static let lock = Mutex<Void>(())
-    private static let propertyQuery = "provider=tpm2"
     private static let keyPairSelection = Int32(OSSL_KEYMGMT_SELECT_PRIVATE_KEY | OSSL_KEYMGMT_SELECT_PUBLIC_KEY)
 
-    private let context: OpaquePointer
-    private var providers: [OpaquePointer] = []
+    private let context: OpenSSLLibraryContext
 
     /// Runs `body` in a fresh session, with no other session of this process open meanwhile.
     /// - Parameter modulesDirectory: where to find `tpm2.so`; nil for OpenSSL's (or `$OPENSSL_MODULES`).
@@ -41,20 +40,9 @@ final class TPMProviderSession {
                 message: "OpenSSL's tpm2 provider is not installed (no tpm2.so in \(directory)); "
                     + "install the Debian package tpm2-openssl")
         }
-        guard let context = OSSL_LIB_CTX_new() else { throw DeviceCredentialError.openSSL("OSSL_LIB_CTX_new failed") }
-        self.context = context
-        if let modulesDirectory { OSSL_PROVIDER_set_default_search_path(context, modulesDirectory) }
-        for name in ["tpm2", "base"] {
-            guard let provider = OSSL_PROVIDER_load(context, name) else {
-                throw Self.failure("cannot load the OpenSSL provider \(name)", stage: .connecting)
-            }
-            providers.append(provider)
-        }
-    }
-
-    deinit {
-        for provider in providers.reversed() { OSSL_PROVIDER_unload(provider) }
-        OSSL_LIB_CTX_free(context)
+        context = try OpenSSLLibraryContext(
+            providers: ["tpm2", "base"], modulesDirectory: modulesDirectory, propertyQuery: "provider=tpm2"
+        ) { Self.failure($0, stage: .connecting) }
     }
 
     private static func defaultModulesDirectory() -> String {
@@ -69,15 +57,10 @@ final class TPMProviderSession {
     /// Generates a P-256 key inside the TPM, protected by `pin` when given, and returns its
     /// "TSS2 PRIVATE KEY" DER and the public key the provider reports for it.
     func generateP256(pin: SecretBytes?) throws -> (blob: [UInt8], publicKeyDER: [UInt8]) {
-        let key: OpaquePointer = try Self.propertyQuery.withCString { propertyQuery in
-            guard let keygen = EVP_PKEY_CTX_new_from_name(context, "EC", propertyQuery) else {
-                throw Self.failure("the tpm2 provider offers no EC key generation", stage: .generating)
-            }
-            defer { EVP_PKEY_CTX_free(keygen) }
-            guard EVP_PKEY_keygen_init(keygen) == 1, EVP_PKEY_CTX_set_group_name(keygen, "P-256") == 1 else {
-                throw Self.failure("cannot set up P-256 key generation in the TPM", stage: .generating)
-            }
-            if let pin {
+        let key = try OpenSSLPrivateKey.generateP256(
+            in: context,
+            configure: { keygen in
+                guard let pin else { return }
                 // The parameter keeps pointers to its name and value: both stay valid for the call.
                 let accepted = "user-auth".withCString { name in
                     pin.withUnsafeBytes { bytes in
@@ -90,47 +73,20 @@ final class TPMProviderSession {
                     }
                 }
                 guard accepted == 1 else { throw Self.failure("the TPM key cannot take a PIN", stage: .generating) }
-            }
-            var generated: OpaquePointer?
-            guard EVP_PKEY_generate(keygen, &generated) == 1, let generated else {
-                throw Self.failure("P-256 key generation in the TPM failed", stage: .generating)
-            }
-            return generated
-        }
-        defer { EVP_PKEY_free(key) }
+            },
+            failure: { Self.failure($0 + " in the TPM", stage: .generating) })
         return (try encodeBlob(key), try encodePublicKey(key))
     }
 
     /// Loads a "TSS2 PRIVATE KEY" into the TPM with `pin` and signs `message` with ECDSA over SHA-256.
     /// Returns the DER signature.
     func sign(_ message: [UInt8], blob: [UInt8], pin: SecretBytes?) throws -> [UInt8] {
-        let key = try decode(blob, pin: pin)
-        defer { EVP_PKEY_free(key) }
-        guard let digestContext = EVP_MD_CTX_new() else { throw DeviceCredentialError.openSSL("EVP_MD_CTX_new failed") }
-        defer { EVP_MD_CTX_free(digestContext) }
-        return try Self.propertyQuery.withCString { propertyQuery in
-            guard EVP_DigestSignInit_ex(digestContext, nil, "SHA256", context, propertyQuery, key, nil) == 1 else {
-                throw Self.failure("cannot start signing with the TPM key", stage: .signing)
-            }
-            return try message.withUnsafeBufferPointer { input in
-                var length = 0
-                guard EVP_DigestSign(digestContext, nil, &length, input.baseAddress, input.count) == 1 else {
-                    throw Self.failure("cannot size the TPM signature", stage: .signing)
-                }
-                var signature = [UInt8](repeating: 0, count: length)
-                guard EVP_DigestSign(digestContext, &signature, &length, input.baseAddress, input.count) == 1 else {
-                    throw Self.failure("the TPM did not sign", stage: .signing)
-                }
-                return Array(signature.prefix(length))
-            }
-        }
+        try decode(blob, pin: pin).sign(message) { Self.failure($0 + " with the TPM key", stage: .signing) }
     }
 
     /// The DER SubjectPublicKeyInfo of a stored key, as the provider encodes it after loading it.
     func publicKeyDER(blob: [UInt8], pin: SecretBytes?) throws -> [UInt8] {
-        let key = try decode(blob, pin: pin)
-        defer { EVP_PKEY_free(key) }
-        return try encodePublicKey(key)
+        try encodePublicKey(try decode(blob, pin: pin))
     }
 
     // MARK: Encoding
@@ -141,12 +97,13 @@ final class TPMProviderSession {
         UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
     }
 
-    private func decode(_ blob: [UInt8], pin: SecretBytes?) throws -> OpaquePointer {
-        try Self.propertyQuery.withCString { propertyQuery in
+    private func decode(_ blob: [UInt8], pin: SecretBytes?) throws -> OpenSSLPrivateKey {
+        let key: OpaquePointer = try context.withUnsafeContext { libraryContext, propertyQuery in
             var key: OpaquePointer?
             guard
                 let decoder = OSSL_DECODER_CTX_new_for_pkey(
-                    &key, Self.cString("DER"), nil, Self.cString("EC"), Self.keyPairSelection, context, propertyQuery)
+                    &key, Self.cString("DER"), nil, Self.cString("EC"), Self.keyPairSelection, libraryContext,
+                    propertyQuery)
             else { throw Self.failure("the tpm2 provider offers no TSS2 key decoder", stage: .loading) }
             defer { OSSL_DECODER_CTX_free(decoder) }
             if let pin {
@@ -164,21 +121,24 @@ final class TPMProviderSession {
             guard decoded == 1, let key else { throw Self.failure("the TPM cannot load this key", stage: .loading) }
             return key
         }
+        return try OpenSSLPrivateKey(owning: key, context: context)
     }
 
-    private func encodeBlob(_ key: OpaquePointer) throws -> [UInt8] {
+    private func encodeBlob(_ key: OpenSSLPrivateKey) throws -> [UInt8] {
         try encode(key, structure: "PrivateKeyInfo", selection: Self.keyPairSelection)
     }
 
-    private func encodePublicKey(_ key: OpaquePointer) throws -> [UInt8] {
+    private func encodePublicKey(_ key: OpenSSLPrivateKey) throws -> [UInt8] {
         try encode(key, structure: "SubjectPublicKeyInfo", selection: Int32(OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
     }
 
-    private func encode(_ key: OpaquePointer, structure: StaticString, selection: Int32) throws -> [UInt8] {
-        try Self.propertyQuery.withCString { propertyQuery in
+    private func encode(_ key: OpenSSLPrivateKey, structure: StaticString, selection: Int32) throws -> [UInt8] {
+        try context.withUnsafeContext { _, propertyQuery in
             guard
-                let encoder = OSSL_ENCODER_CTX_new_for_pkey(
-                    key, selection, Self.cString("DER"), Self.cString(structure), propertyQuery)
+                let encoder = key.withUnsafeKey({
+                    OSSL_ENCODER_CTX_new_for_pkey(
+                        $0, selection, Self.cString("DER"), Self.cString(structure), propertyQuery)
+                })
             else {
                 throw Self.failure("the tpm2 provider offers no \(structure) encoder", stage: .generating)
             }

@@ -1,4 +1,6 @@
 internal import CDeviceCredentialCurl
+import FoundationEssentials
+import HTTPTypes
 import Synchronization
 
 /// Owns one libcurl easy handle. Not thread-safe: ``CurlTransport`` lends each handle to one request at a time.
@@ -17,21 +19,24 @@ final class CurlEasyHandle: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(pointer) }
 
-    /// Performs one exchange. Blocks the calling thread until the answer arrived, the limits tripped, or
-    /// `cancellation` was set (then it throws `CancellationError`, within about a second).
+    /// Performs one exchange: `request` sent to `url` (its scheme, authority and path) with `body`. Blocks
+    /// the calling thread until the answer arrived, the limits tripped, or `cancellation` was set (then it
+    /// throws `CancellationError`, within about a second).
     func perform(
-        _ request: HTTPRequest, configuration: HTTPTransportConfiguration, cancellation: CurlCancellation
-    ) throws -> HTTPResponse {
+        _ request: HTTPRequest, url: String, body: Data?, configuration: HTTPTransportConfiguration,
+        cancellation: CurlCancellation
+    ) throws -> (response: HTTPResponse, body: Data) {
         curl_easy_reset(pointer)  // keeps the connection cache, forgets the previous request's options
         let sink = ResponseSink(limit: configuration.maximumResponseSize, cancellation: cancellation)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
-        var fields = request.headers.map { "\($0.name): \($0.value)" }
+        // Repeated fields stay separate lines, in order; HTTPFields has already refused CR, LF and NUL.
+        var fields = request.headerFields.map { "\($0.name.rawName): \($0.value)" }
         fields.append("Expect:")  // no 100-continue round trip
-        if request.body == nil { fields.append("Content-Type:") }  // curl would add a form type to a bodiless POST
+        if body == nil { fields.append("Content-Type:") }  // curl would add a form type to a bodiless POST
         for field in fields { headerList = curl_slist_append(headerList, field) }
 
-        try set(CURLOPT_URL, request.url)
+        try set(CURLOPT_URL, url)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
         try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")  // redirects are followed by CurlTransport; never to file://
@@ -41,12 +46,12 @@ final class CurlEasyHandle: @unchecked Sendable {
         try set(CURLOPT_MAXFILESIZE_LARGE, offset: curl_off_t(configuration.maximumResponseSize))
         try set(CURLOPT_USERAGENT, configuration.userAgent)
         try check(dc_curl_setopt_slist(pointer, CURLOPT_HTTPHEADER, headerList))
-        switch (request.method, request.body) {
-        case ("GET", nil):
+        switch (request.method, body) {
+        case (.get, nil):
             try set(CURLOPT_HTTPGET, 1)
         case (let method, let body):
-            let bytes = body ?? []
-            try set(CURLOPT_CUSTOMREQUEST, method)
+            let bytes = body ?? Data()
+            try set(CURLOPT_CUSTOMREQUEST, method.rawValue)
             try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(bytes.count))
             try check(bytes.withUnsafeBytes { dc_curl_setopt_pointer(pointer, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) })
             if bytes.isEmpty { try set(CURLOPT_COPYPOSTFIELDS, "") }
@@ -74,7 +79,10 @@ final class CurlEasyHandle: @unchecked Sendable {
         guard result == CURLE_OK else { throw Self.networkError(result) }
         var status = 0
         try check(dc_curl_getinfo_long(pointer, CURLINFO_RESPONSE_CODE, &status))
-        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        guard (100...999).contains(status) else {  // HTTPResponse.Status traps outside 0...999
+            throw DeviceCredentialError(code: .invalidResponse, message: "the server answered no valid HTTP status")
+        }
+        return (HTTPResponse(status: .init(code: status), headerFields: sink.headers), Data(sink.body))
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws {
@@ -135,7 +143,7 @@ private final class ResponseSink {
     let limit: Int
     let cancellation: CurlCancellation
     var body: [UInt8] = []
-    var headers: [String: String] = [:]
+    var headers = HTTPFields()
     var exceededLimit = false
 
     init(limit: Int, cancellation: CurlCancellation) {
@@ -166,22 +174,12 @@ private final class ResponseSink {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             sink.headers = [:]  // a new response (after 100 Continue): forget the previous one's fields
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].lowercased()
+        } else if let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) {
+            // Appended, not set: a repeated field (two Retry-After, several Set-Cookie) keeps every value.
+            // Lenient: control characters stay as they came, for DisplayText to show escaped, not as spaces.
             let value = line[line.index(after: colon)...].trimmingWhitespace()
-            sink.headers[name] = value
+            sink.headers.append(HTTPField(name: name, lenientValue: value.utf8))
         }
         return length
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces, tabs, CR and LF (compared as bytes: "\r\n" is one Character).
-    fileprivate func trimmingWhitespace() -> String {
-        let bytes = Array(utf8)
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

@@ -1,4 +1,6 @@
 import Dispatch
+public import FoundationEssentials
+public import HTTPTypes
 import Synchronization
 
 /// The default transport: the system libcurl (linked against the system OpenSSL), with the system CA
@@ -18,26 +20,30 @@ public final class CurlTransport: HTTPTransport {
         self.configuration = configuration
     }
 
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func send(_ request: HTTPRequest, body: Data?) async throws -> (response: HTTPResponse, body: Data) {
         var current = request
-        var origin = try APIURL(request.url)
+        var body = body
+        var origin = try APIURL(Self.url(of: request))
         for _ in 0...configuration.maximumRedirects {
-            let response = try await perform(current)
-            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location") else {
-                return response
+            let answer = try await perform(current, url: try Self.url(of: current), body: body)
+            guard [301, 302, 303, 307, 308].contains(answer.response.status.code),
+                let location = answer.response.headerFields[.location]
+            else {
+                return answer
             }
             // A redirect is the server's answer, not the configuration: one to file:// or to plain http
             // elsewhere is a network failure (as one to another host), never an invalid configuration.
-            guard let target = try? APIURL(Self.resolve(location, against: origin)), target.isSameOrigin(as: origin)
+            guard let target = try? APIURL(Self.resolve(location, against: origin)), target.isSameOrigin(as: origin),
+                let targetURL = URL(string: target.string)
             else {
                 throw DeviceCredentialError(
                     code: .networkError,
                     message: "refused a redirect from \(origin.host) to another host or to a scheme other than http(s)")
             }
-            current.url = target.string
-            if response.status == 303 {
-                current.method = "GET"
-                current.body = nil
+            current.url = targetURL
+            if answer.response.status == .seeOther {
+                current.method = .get
+                body = nil
             }
             origin = target
         }
@@ -46,17 +52,20 @@ public final class CurlTransport: HTTPTransport {
 
     /// Runs the blocking libcurl exchange on a Dispatch worker, off the cooperative thread pool.
     /// Cancelling the task stops the exchange (`CancellationError`) instead of waiting for the timeout.
-    private func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+    private func perform(_ request: HTTPRequest, url: String, body: Data?) async throws -> (
+        response: HTTPResponse, body: Data
+    ) {
         try Task.checkCancellation()
         let handle = try idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let configuration = self.configuration
         let cancellation = CurlCancellation()
-        let response: HTTPResponse = try await withTaskCancellationHandler {
+        let answer: (response: HTTPResponse, body: Data) = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
                     continuation.resume(
                         with: Result {
-                            try handle.perform(request, configuration: configuration, cancellation: cancellation)
+                            try handle.perform(
+                                request, url: url, body: body, configuration: configuration, cancellation: cancellation)
                         })
                 }
             }
@@ -64,7 +73,16 @@ public final class CurlTransport: HTTPTransport {
             cancellation.cancel()
         }
         idleHandles.withLock { if $0.count < 4 { $0.append(handle) } }
-        return response
+        return answer
+    }
+
+    /// The absolute URL of `request`, from its scheme, authority and path pseudo-header fields.
+    private static func url(of request: HTTPRequest) throws -> String {
+        guard let scheme = request.scheme, let authority = request.authority, let path = request.path else {
+            throw DeviceCredentialError(
+                code: .invalidConfiguration, message: "the request has no scheme, authority or path")
+        }
+        return "\(scheme)://\(authority)\(path)"
     }
 
     /// An absolute URL for a `Location` value: absolute already, or an absolute path on `origin`.

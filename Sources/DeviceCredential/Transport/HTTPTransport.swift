@@ -1,52 +1,27 @@
 internal import DeviceCredentialRelease
+public import FoundationEssentials
+public import HTTPTypes
+
 /// Sends one HTTP request and returns the answer: the seam between the device client and the network.
+///
+/// Requests and responses are swift-http-types' `HTTPRequest` and `HTTPResponse` (the ones Hummingbird and
+/// other server libraries re-export, so an app importing both sees one type), with the bodies beside them.
+/// Their `HTTPFields` keep repeated fields, in order.
 ///
 /// The default, ``CurlTransport``, uses the system libcurl (system CA store, `https_proxy`/`no_proxy`).
 /// A transport throws `network_error` when no answer arrived (refused, reset, timed out, TLS failure) and
 /// returns every answer that did arrive, whatever its status: the client interprets statuses.
 public protocol HTTPTransport: Sendable {
-    /// Sends `request` and returns the response.
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+    /// Sends `request` with `body` (nil: none, and then no `Content-Type` either) and returns the
+    /// response and its body.
+    func send(_ request: HTTPRequest, body: Data?) async throws -> (response: HTTPResponse, body: Data)
 }
 
-/// An HTTP request.
-public struct HTTPRequest: Sendable {
-    /// The method, e.g. `GET`.
-    public var method: String
-    /// The absolute URL.
-    public var url: String
-    /// Header fields in order.
-    public var headers: [(name: String, value: String)]
-    /// The body, or nil for none (then no `Content-Type` is sent either).
-    public var body: [UInt8]?
-
-    /// Creates a request.
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
+extension HTTPTransport {
+    /// Sends `request` without a body.
+    public func send(_ request: HTTPRequest) async throws -> (response: HTTPResponse, body: Data) {
+        try await send(request, body: nil)
     }
-}
-
-/// An HTTP response.
-public struct HTTPResponse: Sendable {
-    /// The status code, e.g. 200.
-    public var status: Int
-    /// Header fields, names lowercased (the last value wins).
-    public var headers: [String: String]
-    /// The body (at most the transport's size cap).
-    public var body: [UInt8]
-
-    /// Creates a response.
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// The value of header `name` (case-insensitive).
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
 /// Limits every request obeys.

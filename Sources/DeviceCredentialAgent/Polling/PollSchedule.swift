@@ -9,19 +9,15 @@ public struct PollSchedule: Sendable {
     public var jitter: Double
     /// The longest back-off after repeated failures.
     public var maximumBackoff: Duration
-    /// The longest `Retry-After` honoured (a broken header must not park the agent for days).
-    public var maximumRetryAfter: Duration
     private var consecutiveFailures = 0
 
     /// Creates a schedule.
     public init(
-        interval: Duration = .seconds(5), jitter: Double = 0.1, maximumBackoff: Duration = .seconds(60),
-        maximumRetryAfter: Duration = .seconds(3600)
+        interval: Duration = .seconds(5), jitter: Double = 0.1, maximumBackoff: Duration = .seconds(60)
     ) {
         self.interval = interval
         self.jitter = jitter
         self.maximumBackoff = max(maximumBackoff, interval)
-        self.maximumRetryAfter = maximumRetryAfter
     }
 
     /// Failures in a row so far.
@@ -33,14 +29,16 @@ public struct PollSchedule: Sendable {
         return jittered(interval)
     }
 
-    /// The delay after a failed poll: interval × 2^failures, capped, and at least `retryAfter`.
+    /// The delay after a failed poll: interval × 2^failures, capped, and at least `retryAfter`, which is
+    /// cut to the library's one cap on `Retry-After` (an hour, `RetryAfter.limit`): the client has already
+    /// cut what the server sent, this also bounds an error made by hand.
     public mutating func afterFailure(retryAfter: Duration? = nil) -> Duration {
         consecutiveFailures += 1
         let factor = 1 << min(consecutiveFailures, 16)
         let backoff = min(interval * factor, maximumBackoff)
         let delay = jittered(backoff)
         guard let retryAfter else { return delay }
-        return max(delay, min(retryAfter, maximumRetryAfter))
+        return max(delay, min(retryAfter, RetryAfter.limit))
     }
 
     /// Forgets the failures, e.g. after a resume from suspend (the network may well be back).

@@ -39,15 +39,3 @@ public struct CommandPrompter: ChallengePrompter {
         return trimmed.isEmpty ? nil : trimmed
     }
 }
-
-extension String {
-    /// Without leading and trailing spaces, tabs and carriage returns.
-    func trimmingWhitespace() -> String {
-        // "\r\n" is a single Character in Swift: test the scalars.
-        let isSpace: (Character) -> Bool = { $0.unicodeScalars.allSatisfy { " \t\r\n".unicodeScalars.contains($0) } }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
-    }
-}

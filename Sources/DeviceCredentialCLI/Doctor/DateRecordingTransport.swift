@@ -1,4 +1,6 @@
 import DeviceCredential
+import Foundation
+import HTTPTypes
 import Synchronization
 
 /// Passes requests to another transport and keeps the `Date` header of the last answer, so doctor can
@@ -14,9 +16,9 @@ final class DateRecordingTransport: HTTPTransport {
     /// The raw `Date` header of the last answer that had one.
     var lastDateHeader: String? { lastDate.withLock { $0 } }
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let response = try await wrapped.send(request)
-        if let date = response.header("Date") { lastDate.withLock { $0 = date } }
-        return response
+    func send(_ request: HTTPRequest, body: Data?) async throws -> (response: HTTPResponse, body: Data) {
+        let answer = try await wrapped.send(request, body: body)
+        if let date = answer.response.headerFields[.date] { lastDate.withLock { $0 = date } }
+        return answer
     }
 }

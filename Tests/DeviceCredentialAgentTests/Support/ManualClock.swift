@@ -1,6 +1,7 @@
 import DeviceCredential
 import DeviceCredentialAgent
 import Foundation
+import HTTPTypes
 import Synchronization
 
 /// A clock the test drives: every wait the agent asks for is handed to the test, which ends it when
@@ -102,21 +103,22 @@ final class RecordingPrompter: ChallengePrompter {
 /// Forwards to libcurl, or answers with a fault the test sets (a test double for faults only).
 final class FaultyTransport: HTTPTransport {
     private let real = CurlTransport()
-    private let fault = Mutex<HTTPResponse?>(nil)
+    private let fault = Mutex<(response: HTTPResponse, body: Data)?>(nil)
 
-    func fail(status: Int, headers: [String: String] = [:], errorCode: String = "server_error") {
+    func fail(status: Int, headers: HTTPFields = [:], errorCode: String = "server_error") {
         let body = #"{"error":"\#(errorCode)","errorCode":"\#(errorCode)","errorDescription":"injected"}"#
         var headers = headers
-        headers["content-type"] = "application/json"
-        fault.withLock { $0 = HTTPResponse(status: status, headers: headers, body: Array(body.utf8)) }
+        headers[.contentType] = "application/json"
+        let response = HTTPResponse(status: .init(code: status), headerFields: headers)
+        fault.withLock { $0 = (response, Data(body.utf8)) }
     }
 
     func heal() {
         fault.withLock { $0 = nil }
     }
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        if let response = fault.withLock({ $0 }) { return response }
-        return try await real.send(request)
+    func send(_ request: HTTPRequest, body: Data?) async throws -> (response: HTTPResponse, body: Data) {
+        if let answer = fault.withLock({ $0 }) { return answer }
+        return try await real.send(request, body: body)
     }
 }
