@@ -182,7 +182,9 @@ let package = Package(
         // without the tests and throws errors instead of using the Testing module.
         .target(
             name: "DeviceCredentialTestSupport",
-            dependencies: ["DeviceCredential", "CDeviceCredentialGio"],
+            dependencies: [
+                "DeviceCredential", "CDeviceCredentialGio", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/DeviceCredentialTestSupport",
             swiftSettings: strictSwift6
         ),
@@ -192,6 +194,7 @@ let package = Package(
             dependencies: [
                 "DeviceCredentialServer",
                 "AuthsignalTestDevice",
+                "DeviceCredentialTestSupport",  // LogCapture only: the server's tests use no library code
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
