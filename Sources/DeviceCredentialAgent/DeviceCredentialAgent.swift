@@ -11,6 +11,7 @@ public struct DeviceCredentialAgent: Service {
     private let prompter: any ChallengePrompter
     private let pinPrompter: (any PINPrompter)?
     private let clock: any AgentClock
+    private let presence: SessionPresence
     private let transport: any HTTPTransport
     private let makeClient: @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient
     private let logger: Logger
@@ -19,6 +20,8 @@ public struct DeviceCredentialAgent: Service {
     /// - Parameters:
     ///   - pinPrompter: asks for the PIN of a TPM key that has one, before an answer is signed; without
     ///     one, challenges for such keys are left unanswered (and logged as errors).
+    ///   - clock: the poll loop's time; ``ResumeAwareClock`` when logind tells about suspend.
+    ///   - presence: whether a person can see a prompt now (``LoginSessionMonitor``); present by default.
     ///   - makeClient: opens a profile's client; by default with the key store the profile records and
     ///     ``ScopedPIN`` as its PIN provider, so a PIN is used only where the agent scopes one.
     public init(
@@ -27,6 +30,7 @@ public struct DeviceCredentialAgent: Service {
         prompter: any ChallengePrompter,
         pinPrompter: (any PINPrompter)? = nil,
         clock: any AgentClock = SystemAgentClock(),
+        presence: SessionPresence = SessionPresence(),
         transport: any HTTPTransport = CurlTransport(),
         logger: Logger,
         makeClient: @escaping @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient = {
@@ -38,6 +42,7 @@ public struct DeviceCredentialAgent: Service {
         self.prompter = prompter
         self.pinPrompter = pinPrompter
         self.clock = clock
+        self.presence = presence
         self.transport = transport
         self.makeClient = makeClient
         self.logger = logger
@@ -149,7 +154,7 @@ public struct DeviceCredentialAgent: Service {
         profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
         return ProfilePoller(
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
-            schedule: configuration.schedule, logger: profileLogger)
+            presence: presence, schedule: configuration.schedule, logger: profileLogger)
     }
 
     /// Without inotify: a change notice every interval.

@@ -136,10 +136,14 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             let pinPrompter = try choice.makePINPrompter(for: prompter, logger: logger)
             logger.debug(
                 "PIN prompter chosen", metadata: ["pinPrompter": "\(pinPrompter.map(PrompterChoice.name) ?? "none")"])
+            let session = Self.followLoginSession(logger: logger)
+            defer { withExtendedLifetime(session) {} }  // its connection carries logind's signals
             let agent = DeviceCredentialAgent(
                 configuration: AgentConfiguration(
                     profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
-                profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter, logger: logger)
+                profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter,
+                clock: session.map { ResumeAwareClock(resumes: $0.resumes) } ?? SystemAgentClock(),
+                presence: session?.presence ?? SessionPresence(), logger: logger)
             try agent.validateProfiles()
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
@@ -151,6 +155,26 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             Self.fail(error.message, code: AgentExit.configuration)
         } catch {
             Self.fail("\(error)", code: AgentExit.failure)
+        }
+    }
+
+    /// logind's view of this session, or nil (said once) when there is none: then prompts are shown
+    /// whatever the session's state, and a resume from suspend is noticed by comparing clocks.
+    private static func followLoginSession(logger: Logger) -> LoginSessionMonitor? {
+        do {
+            let monitor = try LoginSessionMonitor(logger: logger)
+            let state = monitor.presence.state
+            logger.info(
+                "following the login session through logind",
+                metadata: [
+                    "session": "\(monitor.sessionPath)", "active": "\(state.active)", "locked": "\(state.locked)",
+                ])
+            return monitor
+        } catch {
+            logger.notice(
+                "no logind session to follow; prompts do not wait for an unlocked screen",
+                metadata: ["reason": "\(error)"])
+            return nil
         }
     }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the packages from build-deb.sh into a minimal Debian 12 that has no Swift toolchain (made with
 # debootstrap, cached as a tarball between runs), and checks, inside it:
-#   - no Swift runtime anywhere in the root; `--version` of each binary is the package's version;
+#   - no Swift runtime anywhere in the root, and no binary loads a Swift library or misses any library
+#     (ldd); `--version` of each binary is the package's version;
 #   - the server, started as its system unit starts it (unprivileged, state in /var/lib), answers;
 #   - `devicecred enroll --key-store file` and a whole push sign-in approved through the packaged CLI;
 #   - `systemd-analyze verify` of both units;
@@ -69,6 +70,16 @@ in_root apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; f
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${debs[@]/#$dist//tmp}" systemd >>"$work/apt.log" 2>&1 || { tail -30 "$work/apt.log" >&2; fail "apt install"; }
 [ -z "$(find "$root" -xdev -name 'libswift*' -print -quit)" ] || fail "installing brought a Swift runtime"
+
+step "no binary loads a Swift library (the runtime is linked in), and none misses a library"
+# The Swift runtime's libraries by name: the standard library's, Foundation's, Dispatch's.
+swift_library='^\s*lib(swift|_?Foundation|dispatch|BlocksRuntime)[^ ]*\.so'
+for binary in /usr/bin/devicecred /usr/bin/devicecred-agent /usr/bin/devicecred-server; do
+    loaded=$(in_root ldd "$binary") || fail "ldd $binary: $loaded"
+    ! grep -q 'not found' <<<"$loaded" || fail "$binary: $(grep 'not found' <<<"$loaded")"
+    swift=$(grep -E "$swift_library" <<<"$loaded") || true
+    [ -z "$swift" ] || fail "$binary loads the Swift runtime from outside itself: $swift"
+done
 
 step "--version of each binary is $version"
 for binary in devicecred devicecred-agent devicecred-server; do

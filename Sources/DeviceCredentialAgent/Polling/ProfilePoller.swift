@@ -10,6 +10,8 @@ struct ProfilePoller: Sendable {
     var prompter: any ChallengePrompter
     var pinPrompter: (any PINPrompter)?
     var clock: any AgentClock
+    /// Prompts wait while the session is locked or in the background; polling does not.
+    var presence: SessionPresence
     var schedule: PollSchedule
     var logger: Logger
 
@@ -84,7 +86,7 @@ struct ProfilePoller: Sendable {
                 case .finish:
                     return
                 case .askDecision:
-                    next = await decision(request, race: race)
+                    next = await decision(challenge, race: race, logger: logger)
                 case .checkKeyPIN:
                     next = .keyNeedsPIN(await blocking.run { Result { try client.localKeyRequiresPIN() } })
                 case .askPIN(let attempt):
@@ -102,9 +104,17 @@ struct ProfilePoller: Sendable {
         }
     }
 
-    private func decision(_ request: PromptRequest, race: UntilWithdrawn) async -> AnswerEvent? {
-        let prompter = self.prompter
+    private func decision(_ challenge: AppChallenge, race: UntilWithdrawn, logger: Logger) async -> AnswerEvent? {
+        let (prompter, presence, clock, profile) = (self.prompter, self.presence, self.clock, self.profile)
         let event = await race.run { () -> AnswerEvent? in
+            if !presence.state.isPresent {
+                logger.notice("session locked or in the background; the challenge waits to be shown")
+                await presence.waitUntilPresent()
+                guard !Task.isCancelled else { return nil }
+                logger.info("session present again; showing the challenge that waited")
+            }
+            // Made when shown, so a challenge that waited shows the time it has left now.
+            let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
             do {
                 return .decided(try await prompter.prompt(request))
             } catch is CancellationError {
