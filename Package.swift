@@ -187,7 +187,9 @@ let package = Package(
         .target(
             name: "DeviceCredentialTestSupport",
             dependencies: [
-                "DeviceCredential", "CDeviceCredentialGio", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "DeviceCredential", "CDeviceCredentialGio",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/DeviceCredentialTestSupport",
             swiftSettings: strictSwift6
@@ -198,6 +200,7 @@ let package = Package(
             dependencies: [
                 "DeviceCredentialServer",
                 "AuthsignalTestDevice",
+                "DeviceCredentialTestSupport",  // LogCapture only: the server's tests use no library code
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What an action leads to before enrollment is considered.
-public enum Outcome: String, Sendable, Codable, CaseIterable {
+public enum ActionOutcome: String, Sendable, Codable, CaseIterable {
     case allow = "ALLOW"
     case challenge = "CHALLENGE"
     case review = "REVIEW"
@@ -10,11 +10,11 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
 
 /// How one action code is decided: a default outcome, rules that may override it, and number matching.
 public struct ActionPolicy: Sendable, Hashable, Codable {
-    public var defaultOutcome: Outcome
+    public var defaultOutcome: ActionOutcome
     public var numberMatching: Bool
     public var rules: [Rule]
 
-    public init(defaultOutcome: Outcome = .challenge, numberMatching: Bool = false, rules: [Rule] = []) {
+    public init(defaultOutcome: ActionOutcome = .challenge, numberMatching: Bool = false, rules: [Rule] = []) {
         self.defaultOutcome = defaultOutcome
         self.numberMatching = numberMatching
         self.rules = rules
@@ -27,13 +27,13 @@ public struct ActionPolicy: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        defaultOutcome = try container.decodeIfPresent(Outcome.self, forKey: .defaultOutcome) ?? .challenge
+        defaultOutcome = try container.decodeIfPresent(ActionOutcome.self, forKey: .defaultOutcome) ?? .challenge
         numberMatching = try container.decodeIfPresent(Bool.self, forKey: .numberMatching) ?? false
         rules = try container.decodeIfPresent([Rule].self, forKey: .rules) ?? []
     }
 
     /// The outcome for `attributes` of `userId`: the first matching rule by ascending priority, else the default.
-    func decide(userId: String, attributes: TrackedAttributes) -> (outcome: Outcome, ruleIds: [String]) {
+    func decide(userId: String, attributes: TrackedAttributes) -> (outcome: ActionOutcome, ruleIds: [String]) {
         let ordered = rules.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
         for (_, rule) in ordered where rule.matches(userId: userId, attributes: attributes) {
             return (rule.outcome, [rule.id])
@@ -46,10 +46,10 @@ public struct ActionPolicy: Sendable, Hashable, Codable {
 public struct Rule: Sendable, Hashable, Codable {
     public var id: String
     public var priority: Int
-    public var outcome: Outcome
+    public var outcome: ActionOutcome
     public var conditions: [Condition]
 
-    public init(id: String, priority: Int = 0, outcome: Outcome, conditions: [Condition]) {
+    public init(id: String, priority: Int = 0, outcome: ActionOutcome, conditions: [Condition]) {
         self.id = id
         self.priority = priority
         self.outcome = outcome
@@ -62,7 +62,7 @@ public struct Rule: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
-        outcome = try container.decode(Outcome.self, forKey: .outcome)
+        outcome = try container.decode(ActionOutcome.self, forKey: .outcome)
         conditions = try container.decode([Condition].self, forKey: .conditions)
     }
 

@@ -147,7 +147,7 @@ struct ServerAPIController: Sendable {
     }
 
     /// CHALLENGE needs something to challenge: a user without an authenticator is allowed (`isEnrolled` false).
-    static func state(for outcome: Outcome, isEnrolled: Bool) -> ActionState {
+    static func state(for outcome: ActionOutcome, isEnrolled: Bool) -> ActionState {
         switch outcome {
         case .allow: return .allow
         case .block: return .block

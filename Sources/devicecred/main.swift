@@ -9,4 +9,4 @@ import DeviceCredentialCLI
 // A reader that goes away (`devicecred challenge --json | head -c 1`) ends the output, not the process
 // with a signal: writes then fail with EPIPE and the documented exit status still comes out.
 signal(SIGPIPE, SIG_IGN)
-exit(await DevicecredTool.main(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(await DevicecredCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))

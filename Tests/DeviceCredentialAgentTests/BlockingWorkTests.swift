@@ -30,7 +30,7 @@ struct BlockingWorkTests {
         let agent = DeviceCredentialAgent(
             configuration: AgentConfiguration(schedule: PollSchedule(interval: .seconds(5), jitter: 0)),
             profileStore: home.profileStore, prompter: prompter, clock: ParkedClock(),
-            logger: LogCapture.logger(into: LineLog()),
+            logger: LineLog().logger,
             makeClient: { profile, transport, logger in
                 let keyStore: any KeyStore =
                     names.contains(profile.name) ? BlockingKeyStore(wrapping: fileKeyStore, gate: gate) : fileKeyStore

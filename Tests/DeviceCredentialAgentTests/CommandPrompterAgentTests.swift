@@ -195,12 +195,52 @@ struct NumberMatchingAgentTests {
 /// The executable's own exit codes for mistakes a person can make.
 @Suite("devicecred-agent exit codes")
 struct AgentExitCodeTests {
-    @Test("a usage mistake exits 2 with a message naming the option")
-    func usage() async throws {
+    @Test(
+        "a wrong option value exits 2 with a message naming the option and its values",
+        arguments: [
+            (["--prompt", "bogus"], ["for '--prompt <prompt>'", "one of 'notification', 'terminal' or 'command'."]),
+            (
+                ["--pin-prompt", "notification"],
+                ["for '--pin-prompt <pin-prompt>'", "'terminal', 'pinentry' or 'command'."]
+            ),
+            (["--log-level", "loud"], ["'loud' is invalid for '--log-level <log-level>'", "  - critical"]),
+        ])
+    func usage(arguments: [String], saying: [String]) async throws {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(["--prompt", "bogus"], home: home)
+        let agent = try RunningProcess.agent(arguments, home: home)
         #expect(try await agent.waitForExit() == 2)
-        #expect(agent.stderr.lines.contains { $0.contains("--prompt must be notification, terminal or command") })
+        for text in saying { try await agent.stderr.waitForLine(containing: text) }
+    }
+
+    /// What help and the shell completions list comes from the same document.
+    @Test("--prompt, --pin-prompt and --log-level list their values for help and completions")
+    func optionValues() async throws {
+        let home = try TestHome()
+        let agent = try RunningProcess.agent(["--experimental-dump-help"], home: home)
+        #expect(try await agent.waitForExit() == 0)
+        // The document's last line is its closing brace, the only one not indented.
+        try await agent.stdout.waitForText("\n}\n")
+        struct Document: Decodable {
+            struct Command: Decodable { var arguments: [Argument] }
+            struct Argument: Decodable {
+                var valueName: String?
+                var allValues: [String]?
+                var defaultValue: String?
+            }
+            var command: Command
+        }
+        let document = try JSONDecoder().decode(
+            Document.self, from: Data(agent.stdout.lines.joined(separator: "\n").utf8))
+        let options = Dictionary(
+            document.command.arguments.compactMap { argument in
+                argument.valueName.map { ($0, argument) }
+            }
+        ) { first, _ in first }
+        #expect(options["prompt"]?.allValues == ["notification", "terminal", "command"])
+        #expect(options["pin-prompt"]?.allValues == ["terminal", "pinentry", "command"])
+        #expect(
+            options["log-level"]?.allValues == ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        #expect(options["log-level"]?.defaultValue == "info")
     }
 
     @Test("an unknown --profile exits 4 (configuration), naming it")

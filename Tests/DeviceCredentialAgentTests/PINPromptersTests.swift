@@ -109,10 +109,9 @@ struct PINPromptersTests {
             _ kind: PINPrompterKind? = nil, command pinCommand: String? = nil, prompter: any ChallengePrompter,
             terminal: Bool = true, path: String? = nil
         ) throws -> String {
-            try PINPrompterChoice.make(
-                kind: kind, command: pinCommand, prompter: prompter, terminalAvailable: terminal, path: path ?? bin,
-                logger: logger
-            ).map(PINPrompterChoice.name) ?? "none"
+            try PrompterChoice(pinPrompt: kind, pinCommand: pinCommand).makePINPrompter(
+                for: prompter, terminalAvailable: terminal, path: path ?? bin, logger: logger
+            ).map(PrompterChoice.name) ?? "none"
         }
         #expect(try choose(command: "echo 1", prompter: terminal) == "command")
         #expect(try choose(prompter: terminal) == "terminal")
@@ -164,7 +163,7 @@ struct PINOptionExitCodeTests {
     func usage() async throws {
         #expect(
             try await exitStatus(
-                ["--pin-prompt", "bogus"], saying: "--pin-prompt must be terminal, pinentry or command")
+                ["--pin-prompt", "bogus"], saying: "Please provide one of 'terminal', 'pinentry' or 'command'")
                 == 2)
         #expect(
             try await exitStatus(["--pin-prompt", "command"], saying: "--pin-prompt command needs --pin-command CMD")

@@ -154,10 +154,10 @@ struct PollerStateTests {
     @Test(
         "revoked or not enrolled stops polling and withdraws the open prompt",
         arguments: [
-            (DeviceCredentialError.Code.invalidCredential, ProfilePoller.Stop.revoked),
+            (DeviceCredentialError.Code.invalidCredential, PollStopReason.revoked),
             (.notEnrolled, .notEnrolled),
         ])
-    func stops(code: DeviceCredentialError.Code, stop: ProfilePoller.Stop) {
+    func stops(code: DeviceCredentialError.Code, stop: PollStopReason) {
         play([
             (.polled(.pending(Self.first)), [Self.polled("pending"), .show(Self.first), .wait(.seconds(5))]),
             (

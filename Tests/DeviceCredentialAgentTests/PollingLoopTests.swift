@@ -30,7 +30,7 @@ struct PollingLoopTests {
             configuration: AgentConfiguration(
                 profileNames: [device.profile.name], schedule: PollSchedule(interval: .seconds(5), jitter: 0)),
             profileStore: home.profileStore, prompter: prompter, clock: clock, transport: transport,
-            logger: LogCapture.logger(into: log),
+            logger: log.logger,
             makeClient: { profile, transport, logger in
                 try DeviceCredentialClient(profile: profile, keyStore: keyStore, transport: transport, logger: logger)
             })

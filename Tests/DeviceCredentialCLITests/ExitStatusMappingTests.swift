@@ -58,8 +58,21 @@ import Testing
         #expect(EnrollmentToken.expiry(of: "a.b.c") == nil)
     }
 
+    @Test func usageErrorsBeginWithTheProgramsName() throws {
+        let error = try #require(throws: (any Error).self) { try DevicecredCommand.parseAsRoot(["status", "--bogus"]) }
+        let message = DevicecredCommand.usageMessage(for: error)
+        #expect(message.hasPrefix("devicecred: Unknown option '--bogus'\nUsage: devicecred status "), "\(message)")
+        #expect(!message.contains("Error:"))
+    }
+
+    @Test func theCommandTreeIsTheDocumentOfExperimentalDumpHelp() throws {
+        let description = try ToolDescription(json: ToolDescription.json())
+        #expect(description.command.commandName == "devicecred")
+        #expect(description.command.subcommands?.contains { $0.commandName == "enroll" } == true)
+    }
+
     @Test func theManualIsRenderedFromTheCommandTree() throws {
-        let page = try ManualPage.render(toolInfoJSON: Devicecred._dumpHelp())
+        let page = try ManualPage.render(toolInfoJSON: ToolDescription.json())
         #expect(page.contains(".SS \"devicecred enroll\""))
         #expect(page.contains("\\fB\\-\\-no\\-number\\-matching\\fR\n"))
         #expect(!page.contains("\\fB\\-\\-help\\fR"))

@@ -346,7 +346,7 @@ import Testing
             let accessToken = String(location.dropFirst("https://app.example/cb?token=".count))
             _ = try await harness.send(.get, "/v1/ui?token=not.a.valid-token")
 
-            let lines = harness.logs.all
+            let lines = harness.logs.lines
             #expect(lines.contains { $0.contains("path=/v1/ui/wait") })
             #expect(lines.contains { $0.contains("path=/v1/ui/push") })
             for line in lines {

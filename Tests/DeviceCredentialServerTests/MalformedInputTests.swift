@@ -146,7 +146,7 @@ import Testing
             let accessToken = try #require(try await harness.poll(tracked.token, challengeId).string("accessToken"))
             _ = try await harness.validate(accessToken)
 
-            let logs = harness.logs.all
+            let logs = harness.logs.lines
             #expect(logs.contains { $0.contains("path=/v1/client/verify/push") && $0.contains("status=200") })
             let forbidden = [
                 devSecret, tracked.token, accessToken, signature, device.publicKeyQuery,

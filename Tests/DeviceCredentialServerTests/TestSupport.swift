@@ -1,5 +1,6 @@
 import AuthsignalTestDevice
 import DeviceCredentialServer
+import DeviceCredentialTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,34 +14,6 @@ final class TestClock: ServerClock {
     init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
     func now() -> Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
-/// Collects log lines so a test can check what reached them.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-
-    var logger: Logger {
-        var logger = Logger(label: "devicecred-server-test") { _ in Handler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let line = "\(event.level) \(event.message) \(fields)"
-            capture.lines.withLock { $0.append(line) }
-        }
-    }
 }
 
 let devTenant = ServerConfiguration.devTenantId

@@ -4,8 +4,30 @@ import Logging
 /// What the poll loop of one profile learns: the start, what a poll found, how a wait ended.
 enum PollEvent {
     case started
-    case polled(ProfilePoller.Outcome)
+    case polled(PollResult)
     case waited(PollWait)
+}
+
+/// What one poll found.
+enum PollResult {
+    case idle
+    case pending(AppChallenge)
+    case failed(DeviceCredentialError)
+
+    /// For logs: `idle`, `pending`, or the error code.
+    var summary: String {
+        switch self {
+        case .idle: return "idle"
+        case .pending: return "pending"
+        case .failed(let error): return error.code.rawValue
+        }
+    }
+}
+
+/// Why the rules stopped polling a profile for good.
+enum PollStopReason: Equatable {
+    case revoked
+    case notEnrolled
 }
 
 /// What the poll loop does next, in order. Every answer to an event ends with `poll`, `wait` or `stop`.
@@ -17,7 +39,7 @@ enum PollEffect: Equatable {
     case show(AppChallenge)
     case poll
     case wait(Duration)
-    case stop(ProfilePoller.Stop)
+    case stop(PollStopReason)
 }
 
 /// The rules of one profile's poll loop, without a server, keyring or clock. Answers the questions
@@ -50,9 +72,9 @@ struct PollerState {
         case .waited(.resumed):
             schedule.reset()
             return [.log(.notice("resumed from suspend; polling now")), .poll]
-        case .polled(let outcome):
-            var effects: [PollEffect] = [.log(.debug("polled", ["outcome": "\(outcome.summary)"]))]
-            switch outcome {
+        case .polled(let result):
+            var effects: [PollEffect] = [.log(.debug("polled", ["outcome": "\(result.summary)"]))]
+            switch result {
             case .idle:
                 effects += worksAgain() + withdrawOpen()
             case .pending(let challenge):
@@ -119,7 +141,7 @@ struct PollerState {
         }
     }
 
-    static func stopReason(_ code: DeviceCredentialError.Code) -> ProfilePoller.Stop? {
+    static func stopReason(_ code: DeviceCredentialError.Code) -> PollStopReason? {
         switch code {
         case .invalidCredential: return .revoked
         case .notEnrolled: return .notEnrolled
@@ -127,7 +149,7 @@ struct PollerState {
         }
     }
 
-    static func report(_ stop: ProfilePoller.Stop) -> LogLine {
+    static func report(_ stop: PollStopReason) -> LogLine {
         switch stop {
         case .revoked:
             return .error(

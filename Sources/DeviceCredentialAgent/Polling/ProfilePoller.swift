@@ -15,34 +15,12 @@ struct ProfilePoller: Sendable {
     var schedule: PollSchedule
     var logger: Logger
 
-    /// What one poll found.
-    enum Outcome {
-        case idle
-        case pending(AppChallenge)
-        case failed(DeviceCredentialError)
-
-        /// For logs: `idle`, `pending`, or the error code.
-        var summary: String {
-            switch self {
-            case .idle: return "idle"
-            case .pending: return "pending"
-            case .failed(let error): return error.code.rawValue
-            }
-        }
-    }
-
-    /// Why polling a profile stopped.
-    enum Stop: Equatable {
-        case revoked
-        case notEnrolled
-    }
-
-    /// Polls until the task is cancelled (returns nil) or the profile stops (returns why).
-    func run() async -> Stop? {
+    /// Polls until the task is cancelled or the profile stops (``PollStopReason``, logged by the rules).
+    func run() async {
         var state = PollerState(schedule: schedule)
         var open: (id: String, withdrawal: Withdrawal)?
         let blocking = BlockingWorkExecutor(label: "devicecred.poll.\(profile.name)")
-        return await withDiscardingTaskGroup { group -> Stop? in
+        await withDiscardingTaskGroup { group in
             defer { open?.withdrawal.fire() }
             var event = PollEvent.started
             while !Task.isCancelled {
@@ -60,26 +38,25 @@ struct ProfilePoller: Sendable {
                         let withdrawal = Withdrawal()
                         open = (challenge.challengeId, withdrawal)
                         group.addTask { await answer(challenge, withdrawal: withdrawal) }
-                    case .stop(let stop):
-                        return stop
+                    case .stop:
+                        return
                     case .poll:
-                        guard let outcome = try? await poll(on: blocking) else { return nil }  // cancelled mid-poll
-                        next = .polled(outcome)
+                        guard let result = try? await poll(on: blocking) else { return }  // cancelled mid-poll
+                        next = .polled(result)
                     case .wait(let delay):
-                        guard let waited = try? await clock.waitBeforeNextPoll(delay) else { return nil }
+                        guard let waited = try? await clock.waitBeforeNextPoll(delay) else { return }
                         next = .waited(waited)
                     }
                 }
-                guard let next else { return nil }
+                guard let next else { return }
                 event = next
             }
-            return nil
         }
     }
 
-    private func poll(on blocking: BlockingWorkExecutor) async throws -> Outcome {
+    private func poll(on blocking: BlockingWorkExecutor) async throws -> PollResult {
         do {
-            return try await blocking.run { try await client.getChallenge() }.map(Outcome.pending) ?? .idle
+            return try await blocking.run { try await client.getChallenge() }.map(PollResult.pending) ?? .idle
         } catch let error as DeviceCredentialError {
             return .failed(error)
         } catch is CancellationError {

@@ -1,5 +1,4 @@
 import DeviceCredential
-import Dispatch
 import FoundationEssentials
 public import Logging
 
@@ -85,14 +84,11 @@ public final class NotificationPrompter: ChallengePrompter {
         logger.notice("a notification server started; showing the challenge")
     }
 
-    /// Shows the notification, off the cooperative pool since the call may wait for a server to start.
+    /// Shows the notification, off the cooperative pool since the call may wait for a server to start;
+    /// on an executor of its own, so one challenge waiting for a server holds up no other.
     /// Not cut short by cancellation: the id must come back so that the notification can be closed.
     private func show(_ request: PromptRequest) async throws -> UInt32 {
-        let result = await withCheckedContinuation {
-            (continuation: CheckedContinuation<Result<UInt32, any Error>, Never>) in
-            DispatchQueue.global().async { continuation.resume(returning: Result { try self.notify(request) }) }
-        }
-        return try result.get()
+        try await BlockingWorkExecutor(label: "devicecred.notify").run { try self.notify(request) }
     }
 
     /// Blocking: asks the server whether it reads markup and shows buttons, and shows the notification.

@@ -4,7 +4,7 @@ import FoundationEssentials
 
 /// `devicecred approve`: approves a challenge, with the number-matching code when the profile uses number
 /// matching. Without an id, it shows the pending challenge on the terminal and asks first.
-struct ApproveCommand: DevicecredCommand {
+struct ApproveCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve a challenge (without an id: show the pending one and ask first).",
@@ -88,7 +88,7 @@ struct ApproveCommand: DevicecredCommand {
 
 /// `devicecred deny`: denies a challenge. Without an id, it shows the pending challenge on the terminal
 /// and asks first.
-struct DenyCommand: DevicecredCommand {
+struct DenyCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "deny", abstract: "Deny a challenge (without an id: show the pending one and ask first).",
         discussion: """

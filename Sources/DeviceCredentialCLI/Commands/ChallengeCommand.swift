@@ -3,7 +3,7 @@ import DeviceCredential
 import FoundationEssentials
 
 /// `devicecred challenge`: the pending challenge with its context.
-struct ChallengeCommand: DevicecredCommand {
+struct ChallengeCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "challenge",
         abstract: "Show the pending challenge (action, IP address, browser, time left, custom data), if any.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import DeviceCredential
 
 /// `devicecred doctor`: why no prompt appears. One line per check, OK / INFO / WARN / FAIL, with the fix.
-struct DoctorCommand: DevicecredCommand {
+struct DoctorCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check the session bus, keyring, notification server, TPM, each profile's server and the agent.",

@@ -10,7 +10,7 @@ import Logging
 #endif
 
 /// `devicecred enroll`: creates (or reuses) the profile's key and registers it with the server.
-struct EnrollCommand: DevicecredCommand {
+struct EnrollCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
         abstract: "Enroll this machine as a push authenticator with a token from your backend's track call.",

@@ -15,7 +15,7 @@ struct ProfileCommand: AsyncParsableCommand {
 }
 
 /// `devicecred profile set`: changes settings saved in the profile (no keyring, server or key needed).
-struct ProfileSetCommand: DevicecredCommand {
+struct ProfileSetCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Change a profile's saved settings (number matching, device name) without enrolling again.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import DeviceCredential
 
 /// `devicecred profiles`: the enrolled profiles, from the profile list alone (no keyring or server needed).
-struct ProfilesCommand: DevicecredCommand {
+struct ProfilesCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "profiles", abstract: "List the enrolled profiles.")
 

@@ -3,7 +3,7 @@ import DeviceCredential
 import FoundationEssentials
 
 /// `devicecred refresh`: proves to the server that this machine still holds the key (`updateCredential`).
-struct RefreshCommand: DevicecredCommand {
+struct RefreshCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
         abstract: "Prove to the server that this machine still holds the key; refreshes the credential's last use.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import DeviceCredential
 
 /// `devicecred remove`: removes the credential on the server, then the local key and the profile.
-struct RemoveCommand: DevicecredCommand {
+struct RemoveCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
         abstract: "Remove the credential on the server, then the local key and the profile.",

@@ -3,7 +3,7 @@ import DeviceCredential
 import FoundationEssentials
 
 /// `devicecred status`: the local key and the server's view of the credential.
-struct StatusCommand: DevicecredCommand {
+struct StatusCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the profile's key (kind, SHA-256 fingerprint of its public key) and the server's view of it.",

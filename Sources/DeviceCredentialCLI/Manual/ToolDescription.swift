@@ -1,3 +1,4 @@
+import ArgumentParser
 import FoundationEssentials
 
 /// The parts of ArgumentParser's `--experimental-dump-help` document (ToolInfoV0) the man page uses.
@@ -20,7 +21,6 @@ struct ToolDescription: Decodable {
         var kind: String
         var shouldDisplay: Bool
         var isOptional: Bool
-        var isRepeating: Bool
         var names: [Name]?
         var valueName: String?
         var defaultValue: String?
@@ -34,5 +34,17 @@ struct ToolDescription: Decodable {
 
     init(json: String) throws {
         self = try JSONDecoder().decode(ToolDescription.self, from: Data(json.utf8))
+    }
+
+    /// The document `devicecred --experimental-dump-help` prints, asked for the way that flag is: parsing
+    /// it throws ArgumentParser's request to print the document, and the request's message is the document.
+    static func json(of command: any ParsableCommand.Type = DevicecredCommand.self) throws -> String {
+        do {
+            _ = try command.parseAsRoot(["--experimental-dump-help"])
+        } catch {
+            guard command.exitCode(for: error) == .success else { throw error }
+            return command.fullMessage(for: error)
+        }
+        throw ValidationError("\(command) parsed --experimental-dump-help as an argument")
     }
 }

@@ -1,4 +1,6 @@
+import DeviceCredentialTestSupport
 import Foundation
+import Logging
 import Synchronization
 
 /// Lines a process writes, collected as they come, with waits for a line to appear (bounded, so a
@@ -163,5 +165,12 @@ final class LineLog: Sendable {
                 "no line containing '\(text)' within \(timeout); lines:\n" + lines.suffix(40).joined(separator: "\n"))
         }
         return line
+    }
+}
+
+extension LineLog {
+    /// A logger whose records arrive here as lines (see ``LogCapture``), for a test to wait on.
+    var logger: Logger {
+        LogCapture(forwardingTo: { line in self.append(Data((line + "\n").utf8)) }).logger
     }
 }

@@ -108,7 +108,7 @@ public struct PinentryPrompter: PINPrompter {
 /// One pinentry run: blocking Assuan I/O on its pipes. `end()` (from another thread) kills it, which
 /// ends a pending read.
 final class PinentryConversation: Sendable {
-    enum Outcome {
+    enum Answer {
         case pin([UInt8])
         case cancelled
         case failed(String)
@@ -130,7 +130,7 @@ final class PinentryConversation: Sendable {
     }
 
     /// Greeting, `commands`, GETPIN (after `asking`), BYE; then reaps the program.
-    func run(_ commands: [String], asking: () -> Void) -> Outcome {
+    func run(_ commands: [String], asking: () -> Void) -> Answer {
         var reader = LineReader(descriptor: process.stdoutFD)
         defer {
             reader.buffer.wipe()

@@ -19,7 +19,7 @@ enum AgentExit {
 }
 
 @main
-struct DeviceCredentialAgentCommand: AsyncParsableCommand {
+struct DevicecredAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devicecred-agent",
         abstract: "Shows push sign-in challenges for this machine's DeviceCredential profiles and sends your answer.",
@@ -38,9 +38,8 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds between polls (jittered by ±10%).")
     var interval: Double = 5
 
-    @Option(
-        help: "How to ask: notification, terminal or command (default: notification when available, else terminal).")
-    var prompt: String?
+    @Option(help: "How to ask (default: notification when available, else terminal).")
+    var prompt: PrompterKind?
 
     @Option(
         name: .customLong("prompt-command"),
@@ -50,10 +49,10 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("pin-prompt"),
         help: """
-            How to ask for a TPM key's PIN: terminal, pinentry or command (default: command with \
-            --pin-command, else terminal with the terminal prompter, else pinentry when installed).
+            How to ask for a TPM key's PIN (default: command with --pin-command, else terminal with the \
+            terminal prompter, else pinentry when installed).
             """)
-    var pinPrompt: String?
+    var pinPrompt: PINPrompterKind?
 
     @Option(
         name: .customLong("pin-command"),
@@ -68,16 +67,16 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         help:
             "The pinentry program for --pin-prompt pinentry: a name on PATH or a path (pinentry-gnome3, pinentry-curses)."
     )
-    var pinProgram: String = PINPrompterChoice.defaultProgram
+    var pinProgram: String = PrompterChoice.defaultPINProgram
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "How much to log.")
+    var logLevel = LogLevelArgument(.info)
 
     /// Parses and runs; usage errors exit with 2 (as the devicecred CLI), not ArgumentParser's 64.
     static func main() async {
         do {
             var command = try parseAsRoot()
-            if var agent = command as? DeviceCredentialAgentCommand {
+            if let agent = command as? DevicecredAgentCommand {
                 try await agent.run()
             } else {
                 try command.run()  // --help and friends
@@ -97,23 +96,14 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         guard interval >= 0.05, interval <= 3600 else {
             throw ValidationError("--interval must be between 0.05 and 3600 seconds")
         }
-        if let prompt, PrompterKind(rawValue: prompt) == nil {
-            throw ValidationError("--prompt must be notification, terminal or command")
-        }
-        if prompt == PrompterKind.command.rawValue, (promptCommand ?? "").isEmpty {
+        if prompt == .command, (promptCommand ?? "").isEmpty {
             throw ValidationError("--prompt command needs --prompt-command CMD")
         }
-        if let pinPrompt, PINPrompterKind(rawValue: pinPrompt) == nil {
-            throw ValidationError("--pin-prompt must be terminal, pinentry or command")
-        }
-        if pinPrompt == PINPrompterKind.command.rawValue, (pinCommand ?? "").isEmpty {
+        if pinPrompt == .command, (pinCommand ?? "").isEmpty {
             throw ValidationError("--pin-prompt command needs --pin-command CMD")
         }
         guard !pinProgram.isEmpty else {
             throw ValidationError("--pin-program must name a program")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
         }
         for name in profiles {
             do { try DeviceProfile.validate(name: name) } catch { throw ValidationError("--profile \(name): \(error)") }
@@ -121,7 +111,7 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = DisplayTextLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
@@ -139,14 +129,13 @@ struct DeviceCredentialAgentCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
 
         do {
-            let prompter = try PrompterChoice.make(
-                kind: prompt.flatMap(PrompterKind.init(rawValue:)), command: promptCommand, logger: logger)
-            let pinPrompter = try PINPrompterChoice.make(
-                kind: pinPrompt.flatMap(PINPrompterKind.init(rawValue:)), command: pinCommand, program: pinProgram,
-                prompter: prompter, logger: logger)
+            let choice = PrompterChoice(
+                prompt: prompt, promptCommand: promptCommand, pinPrompt: pinPrompt, pinCommand: pinCommand,
+                pinProgram: pinProgram)
+            let prompter = try choice.makePrompter(logger: logger)
+            let pinPrompter = try choice.makePINPrompter(for: prompter, logger: logger)
             logger.debug(
-                "PIN prompter chosen", metadata: ["pinPrompter": "\(pinPrompter.map(PINPrompterChoice.name) ?? "none")"]
-            )
+                "PIN prompter chosen", metadata: ["pinPrompter": "\(pinPrompter.map(PrompterChoice.name) ?? "none")"])
             let session = Self.followLoginSession(logger: logger)
             defer { withExtendedLifetime(session) {} }  // its connection carries logind's signals
             let agent = DeviceCredentialAgent(

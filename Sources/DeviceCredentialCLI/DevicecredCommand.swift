@@ -1,8 +1,8 @@
 public import ArgumentParser
 import DeviceCredential
 
-/// The `devicecred` command tree.
-public struct Devicecred: AsyncParsableCommand {
+/// The root of the `devicecred` command tree; its entry point is ``main(arguments:)``.
+public struct DevicecredCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "devicecred",
         abstract: "Approve and deny push sign-in challenges from this Linux machine.",
@@ -17,8 +17,6 @@ public struct Devicecred: AsyncParsableCommand {
             RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, ProfileCommand.self, DoctorCommand.self,
             GenerateManualCommand.self,
         ])
-
-    public static var _errorPrefix: String { "devicecred: " }
 
     public init() {}
 }

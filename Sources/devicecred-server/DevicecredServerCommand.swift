@@ -7,7 +7,7 @@ import Logging
 
 /// `devicecred-server`: Authsignal in a box for one tenant, on loopback by default.
 @main
-struct DeviceCredServer: AsyncParsableCommand {
+struct DevicecredServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devicecred-server",
         abstract: "A local server speaking Authsignal's Server, Client and device APIs for one tenant.",
