@@ -276,6 +276,46 @@ struct OpenLinkTests {
         #expect((try profiles.json() as? [[String: Any]])?.first?["userId"] as? String == user, "\(profiles)")
     }
 
+    @Test("a hostile user name in the token is shown escaped: markup in the notification, escapes on the terminal")
+    func hostileTextIsShownEscaped() async throws {
+        let (bus, environment) = try await privateBus()
+        defer { bus.stop() }
+        let hostile = "alice\u{1B}[2J<b>&\u{202E}"
+        let now = Int(Date().timeIntervalSince1970)
+        let token = try await ForgedToken.make(
+            secretKey: sandbox.server.secretKey, tenantID: sandbox.server.tenantID, userID: hostile, issuedAt: now,
+            expiresAt: now + 600)
+        let url = linkURL(token: token)
+
+        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
+        let server = try ChildProcess(
+            "/usr/bin/python3",
+            [
+                Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "deny",
+                "--markup",
+            ],
+            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        defer { server.stop() }
+        _ = try await server.waitForLine(containing: "ready")
+        // The fixture answers with the key "deny": any key but enroll enrolls nothing.
+        let (open, output) = try startOpen(url, environment: environment)
+        defer { open.stop() }
+        let status = try await open.waitForExit()
+        #expect(status == 13, "\((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+        let body = try #require(try Self.shown(in: log).first?["body"] as? String)
+        #expect(body.contains("user: alice\\e[2J&lt;b&gt;&amp;\\u{202E}"), "\(body)")
+        #expect(!body.contains("\u{1B}") && !body.contains("<b>") && !body.contains("\u{202E}"))
+        server.stop()
+
+        let terminal = try TerminalSession(["open", url], environment: environment)
+        try await terminal.waitFor("Enroll this computer? [y/N] ")
+        #expect(terminal.transcript.contains("user         alice\\e[2J<b>&\\u{202E}"), "\(terminal.transcript)")
+        #expect(!terminal.transcript.contains("\u{1B}[2J") && !terminal.transcript.contains("\u{202E}"))
+        terminal.type("n")
+        #expect(try await terminal.exitStatus() == 13)
+        try await expectNothingEnrolled(environment)
+    }
+
     static let dunst = "/usr/bin/dunst"
 
     @Test(
