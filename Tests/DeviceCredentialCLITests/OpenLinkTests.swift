@@ -276,6 +276,30 @@ struct OpenLinkTests {
         #expect((try profiles.json() as? [[String: Any]])?.first?["userId"] as? String == user, "\(profiles)")
     }
 
+    @Test("with a desktop, a refused link is also said in a notification, since a browser shows no output")
+    func refusalIsToldOnTheDesktop() async throws {
+        let (bus, environment) = try await privateBus()
+        defer { bus.stop() }
+        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
+        let server = try ChildProcess(
+            "/usr/bin/python3",
+            [Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "none"],
+            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        defer { server.stop() }
+        _ = try await server.waitForLine(containing: "ready")
+        let (url, token) = try await link(extra: "&key-store=file")
+        let result = try await sandbox.run(["open", url], environment: environment)
+        #expect(result.status == 15, "\(result)")
+        let told = try Self.shown(in: log)
+        #expect(told.count == 1)
+        #expect(told.first?["summary"] as? String == "This computer was not enrolled")
+        #expect(told.first?["actions"] as? [String] == [])
+        let body = try #require(told.first?["body"] as? String)
+        #expect(body.contains("the link has an unknown key 'key-store'"), "\(body)")
+        #expect(!body.contains(token))
+        try await expectNothingEnrolled(environment)
+    }
+
     @Test("a hostile user name in the token is shown escaped: markup in the notification, escapes on the terminal")
     func hostileTextIsShownEscaped() async throws {
         let (bus, environment) = try await privateBus()
