@@ -64,6 +64,11 @@ install: deps
 	sed 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/devicecred-agent|' \
 		Sources/devicecred-agent/systemd/devicecred-agent.service >$(DESTDIR)$(UNITDIR)/devicecred-agent.service
 	$(SCRIPTS)/generate-cli-extras.sh $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/share
+	sed 's|^Exec=devicecred |Exec=$(PREFIX)/bin/devicecred |' packaging/devicecred-open.desktop \
+		| install -D -m 644 /dev/stdin $(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop
+	# Registers the devicecred: link handler now (a package does it through its trigger).
+	if [ -z "$(DESTDIR)" ] && command -v update-desktop-database >/dev/null; then \
+		update-desktop-database $(PREFIX)/share/applications; fi
 	@echo "installed in $(PREFIX); start the agent with: systemctl --user daemon-reload && systemctl --user enable --now devicecred-agent"
 
 uninstall:
@@ -71,7 +76,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/devicecred \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devicecred \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devicecred.fish \
-		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1
+		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1 \
+		$(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop
 
 clean:
 	rm -rf .build dist

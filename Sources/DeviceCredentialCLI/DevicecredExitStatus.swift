@@ -58,17 +58,26 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     public static let enrollmentNotConfirmed = DevicecredExitStatus(
         12, "Enrollment refused the profile's settings (wrong --tenant-id or --api-url); nothing was kept here.")
 
-    /// The person was shown the challenge and did not confirm it: nothing was sent, it is still pending.
+    /// The person was shown the challenge (or `open`'s enrollment) and did not confirm it, or `open` had no
+    /// one to ask: nothing was sent, a challenge is still pending.
     public static let cancelled = DevicecredExitStatus(
-        13, "The challenge was shown and not confirmed (answered no, or no answer); nothing was sent.")
+        13,
+        "The challenge, or open's enrollment, was shown and not confirmed (answered no, or no answer), or open "
+            + "had no one to ask; nothing was sent.")
     /// `devicecred doctor` found at least one check that fails (its output says which and how to fix it).
     public static let doctorFoundFailure = DevicecredExitStatus(
         14, "devicecred doctor: at least one check failed (the output names it and its fix).")
+    /// `devicecred open` refused the link before asking anyone: malformed, an unknown or repeated key, plain
+    /// http off loopback, a malformed token, or a profile that already exists.
+    public static let linkRefused = DevicecredExitStatus(
+        15,
+        "devicecred open refused the link: malformed, an unknown, repeated or missing key, plain http off "
+            + "loopback, a malformed token, or an existing profile; nothing was enrolled.")
 
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
-        .enrollmentNotConfirmed, .cancelled, .doctorFoundFailure,
+        .enrollmentNotConfirmed, .cancelled, .doctorFoundFailure, .linkRefused,
     ]
 }

@@ -8,7 +8,7 @@ packages=(
     pkg-config libssl-dev openssl libsecret-1-dev libglib2.0-dev libcurl4-openssl-dev libsqlite3-dev
     ca-certificates curl jq dbus dbus-daemon dbus-bin gnome-keyring libsecret-tools
     swtpm swtpm-tools tpm2-openssl tpm2-tools tmux pinentry-curses dbus-x11 python3 python3-dbus python3-gi gir1.2-glib-2.0 libglib2.0-bin
-    xvfb xdotool imagemagick xfce4-notifyd dunst
+    xvfb xdotool imagemagick xfce4-notifyd dunst desktop-file-utils xdg-utils
 )
 
 # `--packaging` adds what `make deb` and `make test-deb` need.

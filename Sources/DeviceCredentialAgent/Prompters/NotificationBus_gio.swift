@@ -80,9 +80,10 @@ final class NotificationBus: Sendable {
 
     /// Shows a notification and returns its id. The timeout leaves room for a server that D-Bus
     /// activation starts for this call.
-    func notify(summary: String, body: String, actions: [(key: String, label: String)], hints: NotificationHints)
-        throws -> UInt32
-    {
+    func notify(
+        summary: String, body: String, actions: [(key: String, label: String)], hints: NotificationHints,
+        appName: String = "devicecred-agent"
+    ) throws -> UInt32 {
         let actionStrings = actions.flatMap { [$0.key, $0.label] }
         let cStrings = actionStrings.map { UnsafePointer(strdup($0)) } + [nil]
         defer { for string in cStrings { free(UnsafeMutableRawPointer(mutating: string)) } }
@@ -97,7 +98,7 @@ final class NotificationBus: Sendable {
             g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
         }
         let arguments: [OpaquePointer?] = [
-            g_variant_new_string("devicecred-agent"), g_variant_new_uint32(0),
+            g_variant_new_string(appName), g_variant_new_uint32(0),
             g_variant_new_string("dialog-password"), g_variant_new_string(summary), g_variant_new_string(body),
             actionVariant, hintVariant, g_variant_new_int32(0),
         ]

@@ -64,18 +64,6 @@ enum EnrollmentToken {
 
     /// The `exp` claim of a JWT, to say how long ago an expired token expired. Nil for anything else.
     static func expiry(of token: String) -> Date? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var payload = parts[1].replacing("-", with: "+").replacing("_", with: "/")
-        while payload.count % 4 != 0 { payload += "=" }
-        guard let data = Data(base64Encoded: String(payload)),
-            let claims = try? JSONDecoder().decode(Claims.self, from: data), let exp = claims.exp,
-            exp.isFinite, (0...253_402_300_799).contains(exp)  // 1970 to year 9999: anything else says nothing
-        else { return nil }
-        return Date(timeIntervalSince1970: exp)
-    }
-
-    private struct Claims: Decodable {
-        var exp: Double?
+        TokenClaims.expiry(of: token)
     }
 }
