@@ -63,6 +63,10 @@ install: deps
 	cd $(RELEASE_BIN) && install -m 755 $(EXECUTABLES) $(abspath $(DESTDIR)$(PREFIX))/bin/
 	sed 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/devicecred-agent|' \
 		Sources/devicecred-agent/systemd/devicecred-agent.service >$(DESTDIR)$(UNITDIR)/devicecred-agent.service
+	install -d $(DESTDIR)$(PREFIX)/share/dbus-1/services $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces
+	sed 's|^Exec=.*|Exec=$(PREFIX)/bin/devicecred-agent|' Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service \
+		>$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service
+	install -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/
 	$(SCRIPTS)/generate-cli-extras.sh $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/share
 	@echo "installed in $(PREFIX); start the agent with: systemctl --user daemon-reload && systemctl --user enable --now devicecred-agent"
 
@@ -71,7 +75,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/devicecred \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devicecred \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devicecred.fish \
-		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1
+		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1 \
+		$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service \
+		$(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml
 
 clean:
 	rm -rf .build dist
