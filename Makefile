@@ -63,6 +63,10 @@ install: deps
 	cd $(RELEASE_BIN) && install -m 755 $(EXECUTABLES) $(abspath $(DESTDIR)$(PREFIX))/bin/
 	sed 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/devicecred-agent|' \
 		Sources/devicecred-agent/systemd/devicecred-agent.service >$(DESTDIR)$(UNITDIR)/devicecred-agent.service
+	install -d $(DESTDIR)$(PREFIX)/share/dbus-1/services $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces
+	sed 's|^Exec=.*|Exec=$(PREFIX)/bin/devicecred-agent|' Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service \
+		>$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service
+	install -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/
 	$(SCRIPTS)/generate-cli-extras.sh $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/share
 	sed 's|^Exec=devicecred |Exec=$(PREFIX)/bin/devicecred |' packaging/devicecred-open.desktop \
 		| install -D -m 644 /dev/stdin $(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop
@@ -77,7 +81,9 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_devicecred \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/devicecred.fish \
 		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1 \
-		$(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop
+		$(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop \
+		$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service \
+		$(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml
 
 clean:
 	rm -rf .build dist

@@ -107,7 +107,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: ["systemd"],
+            exclude: ["systemd", "dbus"],
             swiftSettings: strictSwift6
         ),
 

@@ -12,6 +12,7 @@ public struct DeviceCredentialAgent: Service {
     private let pinPrompter: (any PINPrompter)?
     private let clock: any AgentClock
     private let presence: SessionPresence
+    private let board: AgentBoard
     private let transport: any HTTPTransport
     private let makeClient: @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient
     private let logger: Logger
@@ -22,6 +23,7 @@ public struct DeviceCredentialAgent: Service {
     ///     one, challenges for such keys are left unanswered (and logged as errors).
     ///   - clock: the poll loop's time; ``ResumeAwareClock`` when logind tells about suspend.
     ///   - presence: whether a person can see a prompt now (``LoginSessionMonitor``); present by default.
+    ///   - board: what the D-Bus API (``AgentBusService``) lists and answers.
     ///   - makeClient: opens a profile's client; by default with the key store the profile records and
     ///     ``ScopedPIN`` as its PIN provider, so a PIN is used only where the agent scopes one.
     public init(
@@ -31,6 +33,7 @@ public struct DeviceCredentialAgent: Service {
         pinPrompter: (any PINPrompter)? = nil,
         clock: any AgentClock = SystemAgentClock(),
         presence: SessionPresence = SessionPresence(),
+        board: AgentBoard = AgentBoard(),
         transport: any HTTPTransport = CurlTransport(),
         logger: Logger,
         makeClient: @escaping @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient = {
@@ -43,6 +46,7 @@ public struct DeviceCredentialAgent: Service {
         self.pinPrompter = pinPrompter
         self.clock = clock
         self.presence = presence
+        self.board = board
         self.transport = transport
         self.makeClient = makeClient
         self.logger = logger
@@ -107,6 +111,7 @@ public struct DeviceCredentialAgent: Service {
                 for (name, poller) in running where byName[name] != poller.profile {
                     poller.stop.fire()
                     running[name] = nil
+                    board.removeProfile(name)
                 }
                 for profile in wanted where running[profile.name] == nil {
                     guard let poller = makePoller(profile) else { continue }
@@ -154,7 +159,7 @@ public struct DeviceCredentialAgent: Service {
         profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
         return ProfilePoller(
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
-            presence: presence, schedule: configuration.schedule, logger: profileLogger)
+            presence: presence, board: board, schedule: configuration.schedule, logger: profileLogger)
     }
 
     /// Without inotify: a change notice every interval.

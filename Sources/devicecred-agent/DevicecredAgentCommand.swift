@@ -138,12 +138,15 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
                 "PIN prompter chosen", metadata: ["pinPrompter": "\(pinPrompter.map(PrompterChoice.name) ?? "none")"])
             let session = Self.followLoginSession(logger: logger)
             defer { withExtendedLifetime(session) {} }  // its connection carries logind's signals
+            let board = AgentBoard()
+            let api = Self.offerBusAPI(board: board, logger: logger)
+            defer { withExtendedLifetime(api) {} }
             let agent = DeviceCredentialAgent(
                 configuration: AgentConfiguration(
                     profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
                 profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter,
                 clock: session.map { ResumeAwareClock(resumes: $0.resumes) } ?? SystemAgentClock(),
-                presence: session?.presence ?? SessionPresence(), logger: logger)
+                presence: session?.presence ?? SessionPresence(), board: board, logger: logger)
             try agent.validateProfiles()
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
@@ -155,6 +158,18 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             Self.fail(error.message, code: AgentExit.configuration)
         } catch {
             Self.fail("\(error)", code: AgentExit.failure)
+        }
+    }
+
+    /// The D-Bus API on the session bus, or nil (said once) when it cannot be offered; the agent works without.
+    private static func offerBusAPI(board: AgentBoard, logger: Logger) -> AgentBusService? {
+        do {
+            let service = try AgentBusService(board: board, logger: logger)
+            logger.info("D-Bus API offered", metadata: ["name": "io.github.DeviceCredential.Agent"])
+            return service
+        } catch {
+            logger.notice("no D-Bus API: apps cannot reach this agent", metadata: ["reason": "\(error)"])
+            return nil
         }
     }
 

@@ -132,6 +132,11 @@ sed 's|^ExecStart=.*|ExecStart=/usr/bin/devicecred-agent|' Sources/devicecred-ag
     | install -D -m 644 /dev/stdin "$root/usr/lib/systemd/user/devicecred-agent.service"
 install -D -m 644 packaging/devicecred/devicecred-agent.preset "$root/usr/lib/systemd/user-preset/80-devicecred.preset"
 install -D -m 644 packaging/devicecred-open.desktop "$root/usr/share/applications/devicecred-open.desktop"
+# The agent's D-Bus API: activation through the user unit, and the interface for app developers.
+grep -v '^#' Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service \
+    | install -D -m 644 /dev/stdin "$root/usr/share/dbus-1/services/io.github.DeviceCredential.Agent.service"
+install -D -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml \
+    "$root/usr/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml"
 Tests/scripts/generate-cli-extras.sh "$root/usr/bin" "$work/extras" >/dev/null
 # A completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
 sed '1{/^#!/d}' "$work/extras/bash-completion/completions/devicecred" |

@@ -12,6 +12,8 @@ struct ProfilePoller: Sendable {
     var clock: any AgentClock
     /// Prompts wait while the session is locked or in the background; polling does not.
     var presence: SessionPresence
+    /// What the D-Bus API lists and answers.
+    var board: AgentBoard
     var schedule: PollSchedule
     var logger: Logger
 
@@ -25,7 +27,9 @@ struct ProfilePoller: Sendable {
             var event = PollEvent.started
             while !Task.isCancelled {
                 var next: PollEvent?
-                for effect in state.handle(event) {
+                let effects = state.handle(event)
+                board.setProfile(entry(state: Self.boardState(effects: effects, problem: state.problem)))
+                for effect in effects {
                     switch effect {
                     case .log(let line):
                         logger.log(line)
@@ -44,13 +48,49 @@ struct ProfilePoller: Sendable {
                         guard let result = try? await poll(on: blocking) else { return }  // cancelled mid-poll
                         next = .polled(result)
                     case .wait(let delay):
-                        guard let waited = try? await clock.waitBeforeNextPoll(delay) else { return }
-                        next = .waited(waited)
+                        guard let waited = try? await wait(delay) else { return }
+                        next = waited
                     }
                 }
                 guard let next else { return }
                 event = next
             }
+        }
+    }
+
+    /// Waits before the next poll: the delay, a resume from suspend, or an app's `PollNow`.
+    private func wait(_ delay: Duration) async throws -> PollEvent {
+        let (clock, pollNow) = (self.clock, board.pollNowSignal)
+        let seen = pollNow.count
+        return try await withThrowingTaskGroup(of: PollEvent.self) { group in
+            group.addTask { .waited(try await clock.waitBeforeNextPoll(delay)) }
+            group.addTask {
+                await pollNow.wait(after: seen)
+                try Task.checkCancellation()
+                return .started
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
+
+    private func entry(state: AgentBoard.ProfileState) -> AgentBoard.ProfileEntry {
+        AgentBoard.ProfileEntry(
+            name: profile.name, state: state, keyKind: profile.keyKind.rawValue, apiURL: profile.apiURL,
+            usesNumberMatching: profile.usesNumberMatching)
+    }
+
+    /// The profile's state as the D-Bus API says it, after the rules handled an event.
+    static func boardState(effects: [PollEffect], problem: DeviceCredentialError.Code?) -> AgentBoard.ProfileState {
+        for case .stop(let stop) in effects {
+            return stop == .revoked ? .revoked : .notEnrolled
+        }
+        switch problem {
+        case nil: return .polling
+        case .keyringLocked: return .keyringLocked
+        case .keyringUnavailable, .dbusUnavailable: return .waitingForBus
+        default: return .backingOff
         }
     }
 
@@ -74,6 +114,10 @@ struct ProfilePoller: Sendable {
         let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
         let race = UntilWithdrawn(withdrawal: withdrawal, deadline: request.timeLeft.map { .now + $0 })
         var state = AnswerState(challenge: challenge, profile: profile, hasPINPrompter: pinPrompter != nil)
+        board.opened(
+            .init(profile: profile.name, challenge: challenge, needsVerificationCode: request.needsVerificationCode))
+        var resolution = AgentBoard.Resolution.unanswered
+        defer { board.closed(challenge.challengeId, resolution: resolution) }
         // Its own: signing may wait for the TPM or keyring while this profile's poll waits too.
         let blocking = BlockingWorkExecutor(label: "devicecred.answer.\(profile.name)")
         var event = AnswerEvent.started
@@ -93,34 +137,57 @@ struct ProfilePoller: Sendable {
                     next = await pin(
                         for: challenge, approving: state.answer?.approved ?? false, attempt: attempt, race: race)
                 case .send(let approved, let code, let pin):
-                    next = await send(challenge.challengeId, approved: approved, code: code, pin: pin, on: blocking)
-                        .map(
-                            AnswerEvent.sent)
+                    let sent = await send(challenge.challengeId, approved: approved, code: code, pin: pin, on: blocking)
+                    if case .accepted(let isVerified) = sent {
+                        resolution = approved ? (isVerified ? .approved : .refused) : .denied
+                    }
+                    next = sent.map(AnswerEvent.sent)
                 }
             }
             // Nothing to go on with: the agent is shutting down.
             guard let next, !Task.isCancelled else { return }
+            if case .withdrawn = next { resolution = .withdrawn }
             event = next
         }
     }
 
+    /// The person's decision: from the prompter once the session is present, or from an app over D-Bus
+    /// (``AgentBoard``), whichever comes first; the other is taken away.
     private func decision(_ challenge: AppChallenge, race: UntilWithdrawn, logger: Logger) async -> AnswerEvent? {
-        let (prompter, presence, clock, profile) = (self.prompter, self.presence, self.clock, self.profile)
+        let (prompter, presence, clock, profile, board) = (
+            self.prompter, self.presence, self.clock, self.profile, self.board
+        )
         let event = await race.run { () -> AnswerEvent? in
-            if !presence.state.isPresent {
-                logger.notice("session locked or in the background; the challenge waits to be shown")
-                await presence.waitUntilPresent()
-                guard !Task.isCancelled else { return nil }
-                logger.info("session present again; showing the challenge that waited")
-            }
-            // Made when shown, so a challenge that waited shows the time it has left now.
-            let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
-            do {
-                return .decided(try await prompter.prompt(request))
-            } catch is CancellationError {
+            await withTaskGroup(of: AnswerEvent?.self) { group in
+                group.addTask {
+                    await board.appDecision(for: challenge.challengeId).map {
+                        logger.info("decision received from an app over D-Bus")
+                        return .decided($0)
+                    }
+                }
+                group.addTask {
+                    if !presence.state.isPresent {
+                        logger.notice("session locked or in the background; the challenge waits to be shown")
+                        await presence.waitUntilPresent()
+                        guard !Task.isCancelled else { return nil }
+                        logger.info("session present again; showing the challenge that waited")
+                    }
+                    // Made when shown, so a challenge that waited shows the time it has left now.
+                    let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
+                    do {
+                        return .decided(try await prompter.prompt(request))
+                    } catch is CancellationError {
+                        return nil
+                    } catch {
+                        return .promptFailed(error)
+                    }
+                }
+                // The first to answer wins (nil only when cancelled, which ends both).
+                defer { group.cancelAll() }
+                for await answer in group {
+                    if let answer { return answer }
+                }
                 return nil
-            } catch {
-                return .promptFailed(error)
             }
         }
         return event ?? .withdrawn

@@ -6,7 +6,7 @@ import FoundationEssentials
 /// `devicecred-open.desktop` runs it for `devicecred:` links. The link is read strictly
 /// (``EnrollmentLink``), the person is shown who asks and says yes (``LinkConfirmation``), and only then
 /// is the machine enrolled, by `enroll`'s own code. There is no option to skip the question.
-struct OpenCommand: DevicecredCommand {
+struct OpenCommand: DevicecredSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Enroll this machine from a devicecred:enroll link, after you confirm who asks.",

@@ -1,0 +1,198 @@
+public import DeviceCredential
+public import FoundationEssentials
+import Synchronization
+
+/// What the agent knows right now, for its D-Bus API: each profile's polling state and each challenge
+/// whose prompt is open, and the answers apps send for them. The pollers write it; the bus service reads
+/// it and hears its events (which become D-Bus signals).
+///
+/// An app's answer goes the way a prompter's does: into the challenge's own answering (PIN prompt by the
+/// agent's PIN prompter, signing, sending), so there is one answer per challenge whoever gives it.
+public final class AgentBoard: Sendable {
+    /// A profile as the API lists it.
+    public struct ProfileEntry: Equatable, Sendable {
+        public var name: String
+        public var state: ProfileState
+        public var keyKind: String
+        public var apiURL: String
+        public var usesNumberMatching: Bool
+    }
+
+    /// Where a profile's polling is.
+    public enum ProfileState: String, Sendable {
+        case polling
+        case backingOff = "backing-off"
+        case keyringLocked = "keyring-locked"
+        case waitingForBus = "waiting-for-bus"
+        case revoked
+        case notEnrolled = "not-enrolled"
+    }
+
+    /// A challenge whose prompt is open (or waits for the screen to be unlocked).
+    public struct OpenChallenge: Sendable {
+        public var profile: String
+        public var challenge: AppChallenge
+        public var needsVerificationCode: Bool
+    }
+
+    /// How a challenge stopped being open.
+    public enum Resolution: String, Sendable {
+        case approved
+        case denied
+        /// Sent, but the server did not verify the approval (the number-matching code did not match).
+        case refused
+        /// Answered elsewhere, or expired.
+        case withdrawn
+        /// Left unanswered (prompt dismissed, PIN not given, a failure): still pending for another device.
+        case unanswered
+    }
+
+    public enum Event: Sendable {
+        case challengeReceived(OpenChallenge)
+        case challengeResolved(challengeId: String, profile: String, Resolution)
+        case profilesChanged
+    }
+
+    /// Why an app's answer was not taken.
+    public enum AnswerRefusal: Error, Equatable, Sendable {
+        /// Not open here: unknown, answered, withdrawn, or an answer is already under way.
+        case challengeGone
+        /// Approve without the number-matching code the challenge needs.
+        case codeRequired
+    }
+
+    private struct Waiting {
+        var decision: CheckedContinuation<PromptDecision?, Never>?
+        var pendingDecision: PromptDecision?
+        var submitted = false
+        var resolutionWaiters: [@Sendable (Resolution) -> Void] = []
+    }
+
+    private struct State {
+        var profiles: [String: ProfileEntry] = [:]
+        var open: [String: OpenChallenge] = [:]
+        var order: [String] = []
+        var answers: [String: Waiting] = [:]
+        var listener: (@Sendable (Event) -> Void)?
+    }
+    private let state = Mutex(State())
+
+    /// Woken by ``pollNow()``: every profile polls at once.
+    public let pollNowSignal = ResumeSignal()
+
+    public init() {}
+
+    /// The bus service's ear: called for each event, on the thread that caused it.
+    public func listen(_ listener: @escaping @Sendable (Event) -> Void) {
+        state.withLock { $0.listener = listener }
+    }
+
+    public func profiles() -> [ProfileEntry] {
+        state.withLock { $0.profiles.values.sorted { $0.name < $1.name } }
+    }
+
+    public func openChallenges() -> [OpenChallenge] {
+        state.withLock { state in state.order.compactMap { state.open[$0] } }
+    }
+
+    public func pollNow() {
+        pollNowSignal.fire()
+    }
+
+    // MARK: Written by the pollers
+
+    func setProfile(_ entry: ProfileEntry) {
+        let listener = state.withLock { state -> (@Sendable (Event) -> Void)? in
+            guard state.profiles[entry.name] != entry else { return nil }
+            state.profiles[entry.name] = entry
+            return state.listener
+        }
+        listener?(.profilesChanged)
+    }
+
+    func removeProfile(_ name: String) {
+        let listener = state.withLock { state -> (@Sendable (Event) -> Void)? in
+            guard state.profiles.removeValue(forKey: name) != nil else { return nil }
+            return state.listener
+        }
+        listener?(.profilesChanged)
+    }
+
+    func opened(_ open: OpenChallenge) {
+        let id = open.challenge.challengeId
+        let listener = state.withLock { state in
+            if state.open[id] == nil { state.order.append(id) }
+            state.open[id] = open
+            state.answers[id] = Waiting()
+            return state.listener
+        }
+        listener?(.challengeReceived(open))
+    }
+
+    /// The prompt of `challengeId` is gone, for `resolution`; an app waiting on its answer learns how.
+    func closed(_ challengeId: String, resolution: Resolution) {
+        let (open, waiting, listener) = state.withLock { state in
+            state.order.removeAll { $0 == challengeId }
+            return (
+                state.open.removeValue(forKey: challengeId), state.answers.removeValue(forKey: challengeId),
+                state.listener
+            )
+        }
+        waiting?.decision?.resume(returning: nil)
+        for waiter in waiting?.resolutionWaiters ?? [] { waiter(resolution) }
+        if let open { listener?(.challengeResolved(challengeId: challengeId, profile: open.profile, resolution)) }
+    }
+
+    /// An app's decision for `challengeId`, once one is sent; nil when cancelled (the prompt answered first).
+    func appDecision(for challengeId: String) async -> PromptDecision? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<PromptDecision?, Never>) in
+                let ready = state.withLock { state -> PromptDecision?? in
+                    guard var waiting = state.answers[challengeId], !Task.isCancelled else { return .some(nil) }
+                    if let decision = waiting.pendingDecision { return .some(decision) }
+                    waiting.decision = continuation
+                    state.answers[challengeId] = waiting
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<PromptDecision?, Never>? in
+                defer { state.answers[challengeId]?.decision = nil }
+                return state.answers[challengeId]?.decision
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    // MARK: Called by apps (through the bus service)
+
+    /// Answers an open challenge as its prompt would, and returns how it ended (approved, denied, refused
+    /// by the server, withdrawn meanwhile, or unanswered when e.g. the PIN was not given).
+    public func answer(_ challengeId: String, decision: PromptDecision) async throws(AnswerRefusal) -> Resolution {
+        let outcome = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Resolution, AnswerRefusal>, Never>) in
+            let (refusal, decisionWaiter) = state.withLock {
+                state -> (AnswerRefusal?, CheckedContinuation<PromptDecision?, Never>?) in
+                guard let open = state.open[challengeId], var waiting = state.answers[challengeId], !waiting.submitted
+                else { return (.challengeGone, nil) }
+                if case .approve(let code) = decision, open.needsVerificationCode, (code ?? "").isEmpty {
+                    return (.codeRequired, nil)
+                }
+                waiting.submitted = true
+                waiting.resolutionWaiters.append { continuation.resume(returning: .success($0)) }
+                let waiter = waiting.decision
+                waiting.decision = nil
+                if waiter == nil { waiting.pendingDecision = decision }
+                state.answers[challengeId] = waiting
+                return (nil, waiter)
+            }
+            if let refusal { continuation.resume(returning: .failure(refusal)) }
+            decisionWaiter?.resume(returning: decision)
+        }
+        switch outcome {
+        case .failure(let refusal): throw refusal
+        case .success(let resolution): return resolution
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// The agent's D-Bus names, and the errors its API answers with (documented in Docs/agent.md; the
+/// interface's XML is installed under share/dbus-1/interfaces).
+package enum AgentBusNames {
+    static let busName = "io.github.DeviceCredential.Agent"
+    static let objectPath = "/io/github/DeviceCredential/Agent"
+    static let interface = "io.github.DeviceCredential.Agent1"
+
+    enum Error: String {
+        /// Not open on this machine: unknown, already answered, withdrawn, or an answer is under way.
+        case challengeGone = "io.github.DeviceCredential.Agent1.Error.ChallengeGone"
+        /// Approve without the number-matching code, or the server refused the code sent.
+        case wrongCode = "io.github.DeviceCredential.Agent1.Error.WrongCode"
+        /// The answer was not sent: the PIN was not given, the keyring is locked, or sending failed; the
+        /// challenge stays pending (see the agent's log).
+        case notSent = "io.github.DeviceCredential.Agent1.Error.NotSent"
+        case invalidArguments = "org.freedesktop.DBus.Error.InvalidArgs"
+        case unknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
+    }
+}
