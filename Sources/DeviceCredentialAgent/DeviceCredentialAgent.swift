@@ -163,10 +163,11 @@ public struct DeviceCredentialAgent: Service {
     }
 
     /// Without inotify: a change notice every interval.
+    /// Real time, not the poll loop's ``AgentClock``: that clock's waits belong to the pollers (a test
+    /// that drives them must not see this timer take one).
     private func timedChanges() -> AsyncStream<Void> {
-        let clock = self.clock
         let interval = configuration.schedule.interval
-        return AsyncStream { (try? await clock.waitBeforeNextPoll(interval)).map { _ in () } }
+        return AsyncStream { (try? await Task.sleep(for: interval, clock: .suspending)).map { _ in () } }
     }
 }
 

@@ -199,6 +199,9 @@ struct AgentBusAPITests {
         }
         try await client.succeed("Approve", push.challengeID, "")
         #expect(try await backend.poll(push).isVerified)
+        // The activated agent ends on SIGTERM, as under systemd: its name leaves the bus.
+        kill(started, SIGTERM)
+        try await client.waitUntilAgentLeaves()
     }
 
     private static func sourceFile(_ path: String) -> URL {

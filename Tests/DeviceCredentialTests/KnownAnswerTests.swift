@@ -138,6 +138,12 @@ struct KnownAnswerTests {
         ] {
             _ = try DeviceProfile(apiURL: url, tenantID: "t")
         }
+        // Names that only start like a loopback address may be anywhere: plain http to them is refused.
+        for url in ["http://127.evil.example/v1", "http://127.0.0.1.example.com/v1", "http://127.0.0.256/v1"] {
+            #expect(throws: DeviceCredentialError(code: .invalidConfiguration, message: ""), "\(url)") {
+                try DeviceProfile(apiURL: url, tenantID: "t")
+            }
+        }
         #expect(throws: DeviceCredentialError(code: .invalidConfiguration, message: "")) {
             try DeviceProfile(name: "../etc", apiURL: "https://api.authsignal.com/v1", tenantID: "t")
         }

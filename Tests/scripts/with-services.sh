@@ -25,11 +25,23 @@ done
 sandbox=$(mktemp -d "${TMPDIR:-/tmp}/devicecred-services.XXXXXX")
 pids=()
 
+# The tests run dozens of agents, D-Bus daemons and keyrings at once, each with an inotify instance; the
+# kernel's default per-user limit (128) runs out (measured: 128 in use during make test), and then an
+# agent falls back to re-reading its profile list on a timer and some daemons stall. As root, raise the
+# limit for the run and put it back afterwards.
+inotify_limit=/proc/sys/fs/inotify/max_user_instances
+inotify_before=""
+if [ "$(id -u)" = 0 ] && [ -w "$inotify_limit" ] && [ "$(cat "$inotify_limit")" -lt 1024 ]; then
+    inotify_before=$(cat "$inotify_limit")
+    echo 1024 >"$inotify_limit"
+fi
+
 stop_services() {
     local pid
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$sandbox"
+    if [ -n "$inotify_before" ]; then echo "$inotify_before" >"$inotify_limit"; fi
 }
 trap stop_services EXIT
 trap 'exit 130' INT

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// A validated API base or request URL: `https`, or plain `http` only to a loopback address.
-struct APIURL: Sendable, Hashable {
+package struct APIURL: Sendable, Hashable {
     let scheme: String
     let host: String
     let port: Int?
@@ -27,10 +27,17 @@ struct APIURL: Sendable, Hashable {
     }
 
     /// Whether `host` names this machine: 127.0.0.0/8, ::1 or localhost.
-    static func isLoopback(_ host: String) -> Bool {
+    /// This machine by name or address: `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8 (all four
+    /// parts numbers: `127.example.com` is a name like any other, and may be anywhere).
+    package static func isLoopback(_ host: String) -> Bool {
         var bare = Substring(host.lowercased())
         if bare.hasPrefix("["), bare.hasSuffix("]") { bare = bare.dropFirst().dropLast() }
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        let isOctet = { (part: Substring) in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber } && Int(part)! <= 255
+        }
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy(isOctet)
     }
 
     /// Whether `other` has the same scheme, host and port (a redirect there stays on this origin).

@@ -161,17 +161,9 @@ struct EnrollmentLink: CustomStringConvertible {
         return (text, url.port.map { "\(shownHost):\($0)" } ?? shownHost)
     }
 
-    /// This machine by name or address: `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8 (all four
-    /// parts numbers: `127.example.com` is a name like any other).
+    /// This machine by name or address (the library's rule, which `enroll --api-url` follows too).
     static func isLoopback(_ host: String) -> Bool {
-        var bare = Substring(host.lowercased())
-        if bare.hasPrefix("["), bare.hasSuffix("]") { bare = bare.dropFirst().dropLast() }
-        if bare == "localhost" || bare == "::1" { return true }
-        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-        let isOctet = { (part: Substring) in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber } && Int(part)! <= 255
-        }
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy(isOctet)
+        APIURL.isLoopback(host)
     }
 
     private static func checkedTenant(_ tenant: String) throws -> String {

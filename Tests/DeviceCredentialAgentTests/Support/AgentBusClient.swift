@@ -44,10 +44,28 @@ struct AgentBusClient {
                 "/org/freedesktop/DBus",
                 "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID", "io.github.DeviceCredential.Agent",
             ])
-        guard result.status == 0, let number = result.output.split(whereSeparator: { !$0.isNumber }).first,
+        // "(uint32 1234,)": the last number is the pid (the first is the type's 32).
+        guard result.status == 0, let number = result.output.split(whereSeparator: { !$0.isNumber }).last,
             let pid = pid_t(number)
         else { throw TestFailure("no process owns the agent's name: \(result.errors)") }
         return pid
+    }
+
+    /// Returns once no process owns the agent's name (bounded).
+    func waitUntilAgentLeaves(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let result = try await ChildProcess.run(
+                "/usr/bin/gdbus",
+                [
+                    "call", "--address", bus.address, "--dest", "org.freedesktop.DBus", "--object-path",
+                    "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner",
+                    "io.github.DeviceCredential.Agent",
+                ])
+            if result.output.contains("false") { return }
+            guard ContinuousClock.now < deadline else { throw TestFailure("the agent did not leave the bus") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// `busctl introspect` of the agent's object.
