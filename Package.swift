@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Without the default SubprocessFoundation trait: nothing here needs its Data conveniences.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C at the edge: system libraries, each behind one module map and shim header.
@@ -64,6 +67,7 @@ let package = Package(
                 "CDeviceCredentialSecret",
                 "CDeviceCredentialCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -76,6 +80,8 @@ let package = Package(
                 "CDeviceCredentialGio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -88,6 +94,7 @@ let package = Package(
                 "CDeviceCredentialGio",  // doctor: the notification server and the keyring over D-Bus
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -182,7 +189,7 @@ let package = Package(
         // without the tests and throws errors instead of using the Testing module.
         .target(
             name: "DeviceCredentialTestSupport",
-            dependencies: ["DeviceCredential", "CDeviceCredentialGio"],
+            dependencies: ["DeviceCredential", "CDeviceCredentialGio", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/DeviceCredentialTestSupport",
             swiftSettings: strictSwift6
         ),

@@ -1,5 +1,6 @@
 import DeviceCredential
 import Dispatch
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -18,13 +19,12 @@ final class TerminalLineReader: Sendable {
         guard descriptor >= 0 else {
             throw DeviceCredentialError(code: .promptFailed, message: "no terminal to ask on (\(path))")
         }
-        var wake: [Int32] = [-1, -1]
-        guard closeOnExecPipe(&wake, nonBlocking: true) else {
+        guard let wake = try? FileDescriptor.pipe(options: [.closeOnExec, .nonBlocking]) else {
             close(descriptor)
             throw DeviceCredentialError(code: .promptFailed, message: "cannot create a pipe")
         }
-        wakeRead = wake[0]
-        wakeWrite = wake[1]
+        wakeRead = wake.readEnd.rawValue
+        wakeWrite = wake.writeEnd.rawValue
     }
 
     deinit {
