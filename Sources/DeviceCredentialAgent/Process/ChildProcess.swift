@@ -14,33 +14,48 @@ import SystemPackage
 /// swift-subprocess starts, ends and reaps it. Its standard input and output are pipes of ours, read and
 /// written by blocking calls on a Dispatch worker (off the cooperative pool) with buffers the caller can
 /// wipe: a PIN passes through them, and swift-subprocess's own output buffers cannot be wiped.
-struct ChildProcess: Sendable {
+/// The agent's prompters and the CLI's doctor (systemctl, journalctl, tpm2_getcap) start programs with it.
+package struct ChildProcess: Sendable {
     /// How a finished process ended.
-    struct Result: Sendable, Equatable {
+    package struct Result: Sendable, Equatable {
         /// The exit status, or nil when a signal ended it.
-        var exitStatus: Int32?
+        package var exitStatus: Int32?
         /// What it wrote to standard output (at most `outputLimit` bytes).
-        var output: [UInt8]
+        package var output: [UInt8]
     }
 
     /// How long a withdrawn program has between SIGTERM (curses pinentries restore the terminal on it)
     /// and SIGKILL, both to its whole group.
     static let gracePeriod = Duration.seconds(3)
 
-    var executable: String
-    var arguments: [String]
-    var input: [UInt8] = []
-    var outputLimit = 64 * 1024
+    package var executable: String
+    package var arguments: [String]
+    package var input: [UInt8] = []
+    package var outputLimit = 64 * 1024
     /// Variables added to (or replacing those of) the agent's environment.
-    var environment: [String: String] = [:]
+    package var environment: [String: String] = [:]
+    /// Its standard error goes to /dev/null instead of ours (the agent's goes to the journal; the CLI's
+    /// to a person, who should not see a helper's complaints).
+    package var discardsErrors = false
     /// Start it in a session of its own, without a controlling terminal: a program that opens the
     /// agent's terminal by name (pinentry-curses) can then use it without being stopped by job control
     /// (SIGTTIN/SIGTTOU), since that terminal is not its controlling one.
-    var newSession = false
+    package var newSession = false
+
+    package init(
+        executable: String, arguments: [String], input: [UInt8] = [], environment: [String: String] = [:],
+        newSession: Bool = false
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.input = input
+        self.environment = environment
+        self.newSession = newSession
+    }
 
     /// Starts the process, feeds it ``input``, reads its output to the end and waits for it.
     /// Throws CancellationError when the task was cancelled (the process group has then been ended).
-    func run() async throws -> Result {
+    package func run() async throws -> Result {
         let input = self.input
         let limit = outputLimit
         let (exitStatus, output) = try await run { pipes in
@@ -68,7 +83,11 @@ struct ChildProcess: Sendable {
         signal(SIGPIPE, SIG_IGN)
         let toChild: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let fromChild: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let errors: FileDescriptorOutput
         do {
+            errors = .fileDescriptor(
+                discardsErrors ? try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec) : .standardError,
+                closeAfterSpawningProcess: discardsErrors)
             toChild = try FileDescriptor.pipe(options: .closeOnExec)
             fromChild = try FileDescriptor.pipe(options: .closeOnExec)
         } catch {
@@ -83,7 +102,7 @@ struct ChildProcess: Sendable {
                 platformOptions: platformOptions,
                 input: .fileDescriptor(toChild.readEnd, closeAfterSpawningProcess: true),
                 output: .fileDescriptor(fromChild.writeEnd, closeAfterSpawningProcess: true),
-                error: .currentStandardError
+                error: errors
             ) { _ in
                 conversationStarted = true
                 return try await runOffCooperativePool {

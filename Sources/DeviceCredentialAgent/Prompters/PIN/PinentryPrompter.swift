@@ -40,9 +40,7 @@ public struct PinentryPrompter: PINPrompter {
     /// `program` itself when it contains a slash and is executable, else the first executable of that
     /// name on `PATH`; nil when there is none.
     public static func locate(_ program: String, path: String? = Environment.value("PATH")) -> String? {
-        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        return directories.map { $0 + "/" + program }.first { access($0, X_OK) == 0 }
+        ProgramSearch.locate(program, path: path)
     }
 
     /// The terminal the agent runs on (its standard input, output or error), if any.
