@@ -190,7 +190,10 @@ let package = Package(
         // without the tests and throws errors instead of using the Testing module.
         .target(
             name: "DeviceCredentialTestSupport",
-            dependencies: ["DeviceCredential", "CDeviceCredentialGio", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "DeviceCredential", "CDeviceCredentialGio", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/DeviceCredentialTestSupport",
             swiftSettings: strictSwift6
         ),
@@ -229,6 +232,7 @@ let package = Package(
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift6

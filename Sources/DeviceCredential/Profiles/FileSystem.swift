@@ -72,7 +72,8 @@ enum FileSystem {
             let count: Int
             do {
                 count = try buffer.withUnsafeMutableBytes {
-                    try FileDescriptor(rawValue: descriptor).read(into: UnsafeMutableRawBufferPointer(rebasing: $0[total...]))
+                    try FileDescriptor(rawValue: descriptor).read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: $0[total...]))
                 }
             } catch {
                 throw self.error("cannot read \(path)", error)

@@ -86,7 +86,8 @@ package struct ChildProcess: Sendable {
         let errors: FileDescriptorOutput
         do {
             errors = .fileDescriptor(
-                discardsErrors ? try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec) : .standardError,
+                discardsErrors
+                    ? try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec) : .standardError,
                 closeAfterSpawningProcess: discardsErrors)
             toChild = try FileDescriptor.pipe(options: .closeOnExec)
             fromChild = try FileDescriptor.pipe(options: .closeOnExec)
@@ -130,7 +131,9 @@ package struct ChildProcess: Sendable {
     private var platformOptions: PlatformOptions {
         var options = PlatformOptions()
         if newSession { options.createSession = true } else { options.processGroupID = 0 }
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: Self.gracePeriod)]
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: Self.gracePeriod)
+        ]
         return options
     }
 

@@ -33,7 +33,8 @@ enum TerminalInput {
     }
 
     private static func openTerminal(_ mode: FileDescriptor.AccessMode) -> FileDescriptor? {
-        try? FileDescriptor.open("/dev/tty", mode, options: [.closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
+        try? FileDescriptor.open(
+            "/dev/tty", mode, options: [.closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
     }
 
     /// One line without its newline (at most 64 KiB); nil when the terminal closed before any byte came.
