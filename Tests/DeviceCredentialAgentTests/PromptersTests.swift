@@ -75,7 +75,7 @@ struct AgentPartsTests {
         // The command and its background child hold the fifo open; `cat` ends when both are gone.
         let fifo = home.root + "/held"
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = try RunningProcess("/bin/cat", [fifo])
+        let reader = try await RunningProcess("/bin/cat", [fifo])
         let prompter = CommandPrompter(
             command: "exec 3>'\(fifo)'; sleep 300 & echo started >&3; wait", logger: Logger(label: "test"))
         let request = self.request
@@ -91,7 +91,7 @@ struct AgentPartsTests {
         let home = try TestHome()
         let fifo = home.root + "/held"
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = try RunningProcess("/bin/cat", [fifo])
+        let reader = try await RunningProcess("/bin/cat", [fifo])
         // Ignored signals stay ignored in children: only SIGKILL ends `sleep`.
         let prompter = CommandPrompter(
             command: "trap '' TERM; exec 3>'\(fifo)'; sleep 300 & echo started >&3; wait",
