@@ -221,7 +221,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeviceCredentialCLITests",
-            dependencies: ["DeviceCredentialCLI", "DeviceCredential", "DeviceCredentialTestSupport"],
+            dependencies: [
+                "DeviceCredentialCLI", "DeviceCredential", "DeviceCredentialTestSupport",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(
