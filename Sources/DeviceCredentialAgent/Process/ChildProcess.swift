@@ -81,21 +81,21 @@ package struct ChildProcess: Sendable {
     ) async throws -> (exitStatus: Int32?, value: Value) {
         // Writing to a child that went away must be an error, not the end of the agent.
         signal(SIGPIPE, SIG_IGN)
-        let toChild: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let toChild = try Self.pipe()
         let fromChild: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
         let errors: FileDescriptorOutput
         do {
-            errors = .fileDescriptor(
-                discardsErrors
-                    ? try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec) : .standardError,
-                closeAfterSpawningProcess: discardsErrors)
-            toChild = try FileDescriptor.pipe(options: .closeOnExec)
-            fromChild = try FileDescriptor.pipe(options: .closeOnExec)
+            fromChild = try Self.pipe()
+            errors =
+                try discardsErrors
+                ? .fileDescriptor(Self.nullDevice(), closeAfterSpawningProcess: true) : .currentStandardError
         } catch {
-            throw Self.failure("cannot create a pipe: \(error)")
+            try? toChild.readEnd.close()
+            try? toChild.writeEnd.close()
+            throw error
         }
-        // Ours are closed by the conversation's worker once it has run; the child's copies by
-        // swift-subprocess once the child has them.
+        // Ours are closed by the conversation's worker once it has run (or here, when it never ran); the
+        // child's copies by swift-subprocess.
         var conversationStarted = false
         do {
             let result = try await Subprocess.run(
@@ -117,12 +117,29 @@ package struct ChildProcess: Sendable {
             case .exited(let status): return (status, result.closureResult)
             case .signaled: return (nil, result.closureResult)
             }
-        } catch let error as SubprocessError {
+        } catch {
             if !conversationStarted {
                 try? toChild.writeEnd.close()
                 try? fromChild.readEnd.close()
             }
+            guard let error = error as? SubprocessError else { throw error }
             throw Self.failure("cannot start \(executable): \(error.underlyingError.map { "\($0)" } ?? "\(error)")")
+        }
+    }
+
+    private static func pipe() throws -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
+        do {
+            return try FileDescriptor.pipe(options: .closeOnExec)
+        } catch {
+            throw failure("cannot create a pipe: \(error)")
+        }
+    }
+
+    private static func nullDevice() throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec)
+        } catch {
+            throw failure("cannot open /dev/null: \(error)")
         }
     }
 
