@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -19,27 +20,24 @@ enum URLFile {
             target.deletingLastPathComponent().appendingPathComponent(
                 ".\(target.lastPathComponent).\(UUID().uuidString).tmp"
             ).path
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(
+                temporary, .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                permissions: [.ownerReadWrite])
+        } catch {
+            throw Failure(description: "cannot create \(temporary): \(error)")
+        }
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
-        let written = writeAll(Array(contents.utf8), to: descriptor)
-        let closed = close(descriptor) == 0
-        guard written, closed else { throw failure("cannot write \(temporary)") }
+        do {
+            try file.closeAfter { _ = try file.writeAll(contents.utf8) }
+        } catch {
+            throw Failure(description: "cannot write \(temporary): \(error)")
+        }
         // rename() replaces a symlink at the target itself; it never writes through it.
         guard rename(temporary, path) == 0 else { throw failure("cannot move the URL file into place at \(path)") }
         renamed = true
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
-            offset += count
-        }
-        return true
     }
 
     private static func failure(_ what: String) -> Failure {

@@ -19,7 +19,7 @@ struct AgentBusAPITests {
 
     /// An agent whose own prompt stays open (a command that waits), so only the API answers.
     private func agent(on bus: PrivateSessionBus, interval: String = "0.2") async throws -> RunningProcess {
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "sleep 600", "--interval", interval, "--log-level", "debug"],
             home: home, environment: bus.environment)
         try await agent.stderr.waitForLine(containing: "D-Bus API offered")

@@ -14,8 +14,8 @@ struct CommandPrompterAgentTests {
         home = try TestHome()
     }
 
-    private func agent(_ command: String, interval: String = "0.2") throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func agent(_ command: String, interval: String = "0.2") async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", command, "--interval", interval, "--log-level", "debug"],
             home: home)
     }
@@ -23,7 +23,7 @@ struct CommandPrompterAgentTests {
     @Test("exit 0 approves: the browser sees isVerified")
     func approves() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 0")
+        let agent = try await agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 0")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -42,7 +42,7 @@ struct CommandPrompterAgentTests {
     @Test("exit 1 denies: the browser sees the challenge consumed, not verified")
     func denies() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent("exit 1")
+        let agent = try await agent("exit 1")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
@@ -51,7 +51,7 @@ struct CommandPrompterAgentTests {
     @Test("any other exit leaves the challenge pending, and it is not shown again")
     func leavesUnanswered() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent("echo shown >> \"$XDG_RUNTIME_DIR/shown\"; exit 3")
+        let agent = try await agent("echo shown >> \"$XDG_RUNTIME_DIR/shown\"; exit 3")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         // Several more polls see the same pending challenge...
@@ -69,7 +69,7 @@ struct CommandPrompterAgentTests {
     @Test("SIGTERM while waiting exits 0 and logs the stop")
     func stopsOnSigterm() async throws {
         _ = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent("exit 2")
+        let agent = try await agent("exit 2")
         try await agent.stderr.waitForLine(containing: "polling profile")
         agent.signal(SIGTERM)
         #expect(try await agent.waitForExit() == 0)
@@ -79,21 +79,21 @@ struct CommandPrompterAgentTests {
     @Test("a second agent for the same user is refused with exit code 3 and a clear message")
     func secondAgentRefused() async throws {
         _ = try await TestDevice.enroll(in: home, backend: backend)
-        let first = try agent("exit 2")
+        let first = try await agent("exit 2")
         try await first.stderr.waitForLine(containing: "agent started")
-        let second = try agent("exit 2")
+        let second = try await agent("exit 2")
         #expect(try await second.waitForExit() == 3)
         let message = second.stderr.lines.joined(separator: "\n")
         #expect(message.contains("another devicecred-agent is already running"))
         #expect(message.contains("pid \(first.pid)"))
         // The first one is unaffected.
-        #expect(first.process.isRunning)
+        #expect(first.isRunning)
     }
 
     @Test("logs never contain the token, the key or a signature")
     func logsHoldNoSecrets() async throws {
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "trace"],
             home: home)
         let push = try await backend.pushChallenge(userID: device.userID)
@@ -129,7 +129,7 @@ struct CommandPrompterAgentTests {
         defer { fixture.stop() }
         device.profile.apiURL = fixture.baseURL
         try home.profileStore.save(device.profile)
-        let agent = try agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 3")
+        let agent = try await agent("cat > \"$XDG_RUNTIME_DIR/challenge.json\"; exit 3")
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         let json = try #require(
             try JSONSerialization.jsonObject(
@@ -151,7 +151,7 @@ struct NumberMatchingAgentTests {
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
         let push = try await backend.pushChallenge(userID: device.userID)
         let code = try #require(push.verificationCode)
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "echo \(code)", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "challenge approved")
@@ -166,7 +166,7 @@ struct NumberMatchingAgentTests {
         let backend = server.api
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
         let push = try await backend.pushChallenge(userID: device.userID)
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "approval without the number-matching code refused")
@@ -182,7 +182,7 @@ struct NumberMatchingAgentTests {
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
         let push = try await backend.pushChallenge(userID: device.userID)
         let wrong = push.verificationCode == "00" ? "01" : "00"
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "echo \(wrong)", "--interval", "0.2", "--log-level", "debug"],
             home: home)
         try await agent.stderr.waitForLine(containing: "isVerified=false")
@@ -207,7 +207,7 @@ struct AgentExitCodeTests {
         ])
     func usage(arguments: [String], saying: [String]) async throws {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(arguments, home: home)
+        let agent = try await RunningProcess.agent(arguments, home: home)
         #expect(try await agent.waitForExit() == 2)
         for text in saying { try await agent.stderr.waitForLine(containing: text) }
     }
@@ -216,7 +216,7 @@ struct AgentExitCodeTests {
     @Test("--prompt, --pin-prompt and --log-level list their values for help and completions")
     func optionValues() async throws {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(["--experimental-dump-help"], home: home)
+        let agent = try await RunningProcess.agent(["--experimental-dump-help"], home: home)
         #expect(try await agent.waitForExit() == 0)
         // The document's last line is its closing brace, the only one not indented.
         try await agent.stdout.waitForText("\n}\n")
@@ -246,7 +246,7 @@ struct AgentExitCodeTests {
     @Test("an unknown --profile exits 4 (configuration), naming it")
     func unknownProfile() async throws {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--profile", "nope", "--prompt", "command", "--prompt-command", "exit 2"], home: home)
         #expect(try await agent.waitForExit() == 4)
         #expect(agent.stderr.lines.contains { $0.contains("no profile named 'nope'") })

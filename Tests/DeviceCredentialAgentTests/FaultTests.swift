@@ -12,8 +12,8 @@ struct FaultTests {
         home = try TestHome()
     }
 
-    private func approvingAgent(interval: String = "0.2") throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func approvingAgent(interval: String = "0.2") async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", interval, "--log-level", "debug"],
             home: home)
     }
@@ -29,7 +29,7 @@ struct FaultTests {
         var backend = server.api
         backend.apiURL = front.url(for: server.apiURL, serverPort: server.port)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         let first = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(first).isVerified)
@@ -37,7 +37,7 @@ struct FaultTests {
         front.forward(to: nil)
         server.stop()
         try await agent.stderr.waitForLine(containing: "poll failed; backing off")
-        #expect(agent.process.isRunning)
+        #expect(agent.isRunning)
 
         // Marked while the server is down: nothing can recover before the restart, and the agent may
         // well recover before the restarted server's "listening" line has even been read here.
@@ -56,7 +56,7 @@ struct FaultTests {
         let backend = try TestServices.server()
         let revoked = try await TestDevice.enroll(in: home, backend: backend)
         let kept = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         try await agent.stderr.waitForLine(containing: "profile=\(revoked.profile.name)")
         try await backend.deleteAuthenticators(userID: revoked.userID)
         try await agent.stderr.waitForLine(containing: "credential revoked on the server")
@@ -91,7 +91,7 @@ struct FaultTests {
         let tokenFile = home.root + "/token"
         FileManager.default.createFile(
             atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        let enroll = try RunningProcess(
+        let enroll = try await RunningProcess(
             try TestBinaries.path("devicecred"),
             [
                 "enroll", "--token-file", tokenFile, "--api-url", backend.apiURL, "--tenant-id", backend.tenantID,
@@ -101,7 +101,7 @@ struct FaultTests {
         #expect(try await enroll.waitForExit() == 0, "\(enroll.stderr.lines)")
         try keyring.lockKeyring()
 
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home, environment: keyring.environment)
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
@@ -110,7 +110,7 @@ struct FaultTests {
         let stillLocked = agent.stderr.lines.count
         try await agent.stderr.waitForLine(containing: "outcome=keyring_locked", from: stillLocked)
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
-        #expect(agent.process.isRunning)
+        #expect(agent.isRunning)
 
         try keyring.unlockKeyring()
         try await agent.stderr.waitForLine(containing: "polling works again")
@@ -127,7 +127,7 @@ struct FaultTests {
         // Point the enrolled profile at a server that accepts and never answers.
         device.profile.apiURL = "http://127.0.0.1:\(hanging.port)/v1"
         try home.profileStore.save(device.profile)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         try hanging.waitForRequest()
         try await agent.stderr.waitForLine(containing: "method=POST")
         agent.signal(SIGTERM)

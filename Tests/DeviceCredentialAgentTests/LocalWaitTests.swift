@@ -21,7 +21,7 @@ struct LocalWaitTests {
         let tokenFile = home.root + "/token"
         FileManager.default.createFile(
             atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        let enroll = try RunningProcess(
+        let enroll = try await RunningProcess(
             try TestBinaries.path("devicecred"),
             [
                 "enroll", "--token-file", tokenFile, "--api-url", backend.apiURL, "--tenant-id", backend.tenantID,
@@ -32,8 +32,8 @@ struct LocalWaitTests {
         return userID
     }
 
-    private func approvingAgent(on bus: PrivateSessionBus) throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func approvingAgent(on bus: PrivateSessionBus) async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home, environment: bus.environment)
     }
@@ -47,7 +47,7 @@ struct LocalWaitTests {
         try await bus.stopKeyring()
         try await bus.startKeyring(unlocked: false)
 
-        let agent = try approvingAgent(on: bus)
+        let agent = try await approvingAgent(on: bus)
         try await agent.stderr.waitForLine(containing: "keyring locked; waiting for it to be unlocked")
         let push = try await backend.pushChallenge(userID: userID)
         let stillLocked = agent.stderr.lines.count
@@ -69,14 +69,14 @@ struct LocalWaitTests {
         let bus = try await PrivateSessionBus(keyringPassword: "agent-keyring-restart")
         defer { bus.stop() }
         let userID = try await enroll(on: bus, backend: backend, profile: "keyring-restart")
-        let agent = try approvingAgent(on: bus)
+        let agent = try await approvingAgent(on: bus)
         try await agent.stderr.waitForLine(containing: "outcome=idle")
 
         try await bus.stopKeyring()
         try await agent.stderr.waitForLine(containing: "no Secret Service on the session bus; waiting")
         let gone = agent.stderr.lines.count
         try await agent.stderr.waitForLine(containing: "outcome=keyring_unavailable", from: gone)
-        #expect(agent.process.isRunning)
+        #expect(agent.isRunning)
 
         try await bus.startKeyring(unlocked: true)
         try await agent.stderr.waitForLine(containing: "polling works again", from: gone)
@@ -102,7 +102,7 @@ struct LocalWaitTests {
         var environment = home.environment(extra: ["DISPLAY": display.display, marker.name: marker.value])
         environment["DBUS_SESSION_BUS_ADDRESS"] = nil
 
-        let waiting = try RunningProcess(
+        let waiting = try await RunningProcess(
             try TestBinaries.path("devicecred-agent"),
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             environment: environment)
@@ -113,7 +113,7 @@ struct LocalWaitTests {
         #expect(try await waiting.waitForExit() == 0)
         #expect(waiting.stderr.lines.count { $0.contains("no D-Bus session bus; waiting") } == 1)
 
-        let notifying = try RunningProcess(
+        let notifying = try await RunningProcess(
             try TestBinaries.path("devicecred-agent"), ["--prompt", "notification"], environment: environment)
         #expect(try await notifying.waitForExit() != 0)
         #expect(notifying.stderr.lines.contains { $0.contains("no session bus") }, "\(notifying.stderr.lines)")
@@ -129,7 +129,7 @@ struct LocalWaitTests {
         // Prints the code once the test wrote it (after the push that makes it), and approves.
         let codeFile = home.root + "/code"
         let command = "while [ ! -s '\(codeFile)' ]; do sleep 0.05; done; cat '\(codeFile)'"
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", command, "--interval", "0.2", "--log-level", "debug"],
             home: home)
         let refused = try await backend.pushChallenge(userID: device.userID)
@@ -142,7 +142,7 @@ struct LocalWaitTests {
 
         try FileManager.default.removeItem(atPath: codeFile)
         let mark = agent.stderr.lines.count
-        let set = try RunningProcess(
+        let set = try await RunningProcess(
             try TestBinaries.path("devicecred"),
             ["profile", "set", "--number-matching", "on", "--profile", device.profile.name],
             environment: home.environment())

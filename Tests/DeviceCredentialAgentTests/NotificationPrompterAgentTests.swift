@@ -21,8 +21,8 @@ struct NotificationPrompterAgentTests {
         return desktop
     }
 
-    private func agent(on desktop: NotificationDesktop, extra: [String: String] = [:]) throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func agent(on desktop: NotificationDesktop, extra: [String: String] = [:]) async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
             environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address].merging(extra) { $1 })
     }
@@ -33,7 +33,7 @@ struct NotificationPrompterAgentTests {
     func approve() async throws {
         let desktop = try await desktop(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -64,7 +64,7 @@ struct NotificationPrompterAgentTests {
         let desktop = try await NotificationDesktop(home: home)
         try await desktop.startServer(answer: "none", actions: false)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
         #expect(agent.stderr.lines.contains { $0.contains("the notification server shows no buttons") })
@@ -85,7 +85,7 @@ struct NotificationPrompterAgentTests {
     func deny() async throws {
         let desktop = try await desktop(answer: "deny")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
@@ -97,7 +97,7 @@ struct NotificationPrompterAgentTests {
     func closedWhenAnsweredElsewhere() async throws {
         let desktop = try await desktop(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
         // Another device (here: the same key through the library) answers first.
@@ -113,7 +113,7 @@ struct NotificationPrompterAgentTests {
         let server = try await PrivateServer(challengeTTL: 4)
         let desktop = try await desktop(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: server.api)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         try await agent.stderr.waitForLine(containing: "polled")
         let push = try await server.api.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
@@ -127,7 +127,7 @@ struct NotificationPrompterAgentTests {
     func closedWhenAgentStops() async throws {
         let desktop = try await desktop(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
         agent.signal(SIGTERM)
@@ -141,7 +141,7 @@ struct NotificationPrompterAgentTests {
     func numberMatchingWithoutDialog() async throws {
         let desktop = try await desktop(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend, numberMatching: true)
-        let agent = try agent(on: desktop, extra: ["PATH": "/nonexistent"])
+        let agent = try await agent(on: desktop, extra: ["PATH": "/nonexistent"])
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         let notify = try #require(try desktop.shown().first)
@@ -156,7 +156,7 @@ struct NotificationPrompterAgentTests {
     func hostileUserAgent(serverReadsMarkup: Bool) async throws {
         let desktop = try await desktop(answer: "deny", markup: serverReadsMarkup)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let hostile = "Evil <b>bold</b> & \u{1B}[2J\nIP address: 10.0.0.1"
         _ = try await backend.pushChallenge(userID: device.userID, body: ["userAgent": hostile])
         try await agent.stderr.waitForLine(containing: "challenge denied")

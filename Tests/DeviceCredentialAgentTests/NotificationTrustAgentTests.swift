@@ -16,8 +16,8 @@ struct NotificationTrustAgentTests {
         home = try TestHome()
     }
 
-    private func agent(on desktop: NotificationDesktop) throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func agent(on desktop: NotificationDesktop) async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
             environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address])
     }
@@ -28,7 +28,7 @@ struct NotificationTrustAgentTests {
         let desktop = try await NotificationDesktop(home: home)
         try await desktop.startServer(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         try await agent.stderr.waitForLine(containing: "polled")
         // Ahead of time, for the ids the server will hand out next.
         try await desktop.spoof("approve")
@@ -50,7 +50,7 @@ struct NotificationTrustAgentTests {
         let desktop = try await NotificationDesktop(home: home)
         try await desktop.startServer(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         try await agent.stderr.waitForLine(containing: "polled")
         try await desktop.spoof("deny")
         let push = try await backend.pushChallenge(userID: device.userID)
@@ -69,7 +69,7 @@ struct NotificationTrustAgentTests {
         let desktop = try await NotificationDesktop(home: home)
         try await desktop.startServer(answer: "approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let first = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(first).isVerified)
@@ -90,7 +90,7 @@ struct NotificationTrustAgentTests {
         let desktop = try await NotificationDesktop(home: home)
         try await desktop.startServer(answer: "none")
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "notification shown")
         try await desktop.killServer()
@@ -105,7 +105,7 @@ struct NotificationTrustAgentTests {
     func challengeWaitsForServer() async throws {
         let desktop = try await NotificationDesktop(home: home)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "the challenge waits for one")
         #expect(try desktop.shown().isEmpty)
@@ -127,7 +127,7 @@ struct NotificationTrustAgentTests {
         """.write(toFile: services + "/org.freedesktop.Notifications.service", atomically: true, encoding: .utf8)
         let device = try await TestDevice.enroll(in: home, backend: backend)
         // No --prompt: the start-up choice must see the activatable server.
-        let agent = try RunningProcess.agent(
+        let agent = try await RunningProcess.agent(
             ["--interval", "0.2", "--log-level", "debug"], home: home,
             environment: ["DBUS_SESSION_BUS_ADDRESS": desktop.address])
         try await agent.stderr.waitForLine(containing: "starts a notification server on demand")

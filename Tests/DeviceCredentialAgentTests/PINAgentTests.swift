@@ -20,10 +20,10 @@ struct PINCommandAgentTests {
 
     private func agent(
         prompt: String = "exit 0", pinCommand: String?, level: String = "debug", environment: [String: String] = [:]
-    ) throws -> RunningProcess {
+    ) async throws -> RunningProcess {
         var arguments = ["--prompt", "command", "--prompt-command", prompt, "--interval", "0.2", "--log-level", level]
         if let pinCommand { arguments += ["--pin-command", pinCommand] }
-        return try RunningProcess.agent(
+        return try await RunningProcess.agent(
             arguments, home: home, environment: tpm.environment.merging(environment) { $1 })
     }
 
@@ -44,7 +44,7 @@ struct PINCommandAgentTests {
     @Test("approving asks the PIN command, which gets the prompt and the challenge; the backend verifies")
     func approves() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: pinCommand(printing: [Self.pin]))
+        let agent = try await agent(pinCommand: pinCommand(printing: [Self.pin]))
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -57,7 +57,7 @@ struct PINCommandAgentTests {
     @Test("denying asks for the PIN too (the denial is signed)")
     func denies() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(prompt: "exit 1", pinCommand: pinCommand(printing: [Self.pin]))
+        let agent = try await agent(prompt: "exit 1", pinCommand: pinCommand(printing: [Self.pin]))
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
@@ -67,7 +67,7 @@ struct PINCommandAgentTests {
     @Test("a PIN command that exits 1 gives no PIN: nothing is sent, the challenge stays pending")
     func cancelled() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: "exit 1")
+        let agent = try await agent(pinCommand: "exit 1")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "no PIN given; challenge left unanswered")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
@@ -78,7 +78,7 @@ struct PINCommandAgentTests {
     func wrongThenRight() async throws {
         let wrong = "Wrong-2846-pin"
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: pinCommand(printing: [wrong, Self.pin]), level: "trace")
+        let agent = try await agent(pinCommand: pinCommand(printing: [wrong, Self.pin]), level: "trace")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -100,7 +100,7 @@ struct PINCommandAgentTests {
         // A high limit, so this test is about the agent's count, not the TPM's lockout.
         try await tpm.setMaximumTries(10)
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: pinCommand(printing: ["0000"]))
+        let agent = try await agent(pinCommand: pinCommand(printing: ["0000"]))
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "wrong PIN too many times; challenge left unanswered")
         #expect(try recorded("asked") == "3\n")
@@ -112,7 +112,7 @@ struct PINCommandAgentTests {
         // A limit of one wrong PIN: the first one puts the TPM in lockout, so the right one is refused.
         try await tpm.setMaximumTries(1)
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: pinCommand(printing: ["0000", Self.pin]))
+        let agent = try await agent(pinCommand: pinCommand(printing: ["0000", Self.pin]))
         let push = try await backend.pushChallenge(userID: device.userID)
         let line = try await agent.stderr.waitForLine(containing: "the TPM is locked out")
         #expect(line.contains("tpm2_dictionarylockout --clear-lockout"))
@@ -125,7 +125,7 @@ struct PINCommandAgentTests {
     @Test("no way to ask for a PIN (no pinentry, no --pin-command): an error, and the challenge stays pending")
     func noPINPrompter() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
-        let agent = try agent(pinCommand: nil, environment: ["PATH": "/nonexistent"])
+        let agent = try await agent(pinCommand: nil, environment: ["PATH": "/nonexistent"])
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(
             containing: "this profile's TPM key needs a PIN: install pinentry or pass --pin-command")
@@ -135,7 +135,7 @@ struct PINCommandAgentTests {
     @Test("a TPM key without a PIN never asks for one")
     func keyWithoutPIN() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: nil)
-        let agent = try agent(pinCommand: pinCommand(printing: [Self.pin]))
+        let agent = try await agent(pinCommand: pinCommand(printing: [Self.pin]))
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
@@ -147,7 +147,7 @@ struct PINCommandAgentTests {
     func withdrawnDuringPIN() async throws {
         let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: Self.pin)
         // Records its pid, then waits for input that never comes.
-        let agent = try agent(pinCommand: "echo $$ > \"$XDG_RUNTIME_DIR/pin-pid\"; exec sleep 600")
+        let agent = try await agent(pinCommand: "echo $$ > \"$XDG_RUNTIME_DIR/pin-pid\"; exec sleep 600")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "PIN prompt shown")
         await tpm.answer(push.challengeID, device: device, keys: home.data + "/devicecred/keys", pin: Self.pin)

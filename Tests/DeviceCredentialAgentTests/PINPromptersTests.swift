@@ -153,7 +153,7 @@ struct PINOptionExitCodeTests {
     /// its output: a process another test starts at the same moment can inherit the pipe and hold it open.
     private func exitStatus(_ arguments: [String], saying message: String) async throws -> Int32 {
         let home = try TestHome()
-        let agent = try RunningProcess.agent(arguments, home: home)
+        let agent = try await RunningProcess.agent(arguments, home: home)
         let status = try await agent.waitForExit()
         try await agent.stderr.waitForLine(containing: message)
         return status

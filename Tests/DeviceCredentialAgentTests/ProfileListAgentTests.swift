@@ -14,15 +14,15 @@ struct ProfileListAgentTests {
         home = try TestHome()
     }
 
-    private func approvingAgent() throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func approvingAgent() async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", "exit 0", "--interval", "0.2", "--log-level", "debug"],
             home: home)
     }
 
     @Test("a profile enrolled while the agent runs is polled, and its challenge answered")
     func enrolledWhileRunning() async throws {
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "no enrolled profile yet; waiting for one")
         let device = try await TestDevice.enroll(in: home, backend: backend)
@@ -36,7 +36,7 @@ struct ProfileListAgentTests {
     func removedWhileRunning() async throws {
         let removed = try await TestDevice.enroll(in: home, backend: backend)
         let kept = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "profile=\(removed.profile.name)")
         try home.profileStore.remove(named: removed.profile.name)
@@ -56,7 +56,7 @@ struct ProfileListAgentTests {
     @Test("a revoked profile stays quiet when another profile is enrolled")
     func revokedStaysQuiet() async throws {
         let revoked = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "polling profile")
         try await backend.deleteAuthenticators(userID: revoked.userID)
@@ -74,7 +74,7 @@ struct ProfileListAgentTests {
 
     @Test("the profile directory deleted while the agent runs is followed again")
     func directoryDeletedAndCreatedAgain() async throws {
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "no enrolled profile yet; waiting for one")
         try FileManager.default.removeItem(atPath: home.profileStore.directory)
@@ -88,7 +88,7 @@ struct ProfileListAgentTests {
     @Test("a profile revoked on the server and enrolled again is polled again")
     func reenrolledAfterRevocation() async throws {
         let first = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try approvingAgent()
+        let agent = try await approvingAgent()
         defer { agent.stop() }
         try await agent.stderr.waitForLine(containing: "polling profile")
         try await backend.deleteAuthenticators(userID: first.userID)

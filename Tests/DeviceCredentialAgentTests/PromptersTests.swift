@@ -79,7 +79,7 @@ struct AgentPartsTests {
         // The command and its background child hold the fifo open; `cat` ends when both are gone.
         let fifo = home.root + "/held"
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = try RunningProcess("/bin/cat", [fifo])
+        let reader = try await RunningProcess("/bin/cat", [fifo])
         let prompter = CommandPrompter(
             command: "exec 3>'\(fifo)'; sleep 300 & echo started >&3; wait", logger: Logger(label: "test"))
         let request = self.request
@@ -88,6 +88,25 @@ struct AgentPartsTests {
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(try await reader.waitForExit(timeout: .seconds(10)) == 0)
+    }
+
+    @Test("command prompter: a command that ignores SIGTERM is killed, with its children, once withdrawn")
+    func commandIgnoringTerminationKilled() async throws {
+        let home = try TestHome()
+        let fifo = home.root + "/held"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = try await RunningProcess("/bin/cat", [fifo])
+        // Ignored signals stay ignored in children: only SIGKILL ends `sleep`.
+        let prompter = CommandPrompter(
+            command: "trap '' TERM; exec 3>'\(fifo)'; sleep 300 & echo started >&3; wait",
+            logger: Logger(label: "test"))
+        let request = self.request
+        let task = Task { try await prompter.prompt(request) }
+        try await reader.stdout.waitForLine(containing: "started")
+        task.cancel()
+        // Well under the sleep: the group's SIGKILL follows SIGTERM after ChildProcess.gracePeriod.
+        #expect(try await reader.waitForExit(timeout: .seconds(30)) == 0)
+        await #expect(throws: CancellationError.self) { try await task.value }
     }
 
     @Test("one agent per user: a second lock on the same file is refused, naming the holder")

@@ -58,8 +58,8 @@ struct RealNotificationDaemonTests {
         return Desktop(display: display, bus: bus, daemon: daemon, environment: environment)
     }
 
-    private func agent(on desktop: Desktop) throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func agent(on desktop: Desktop) async throws -> RunningProcess {
+        try await RunningProcess.agent(
             ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
             environment: desktop.bus.environment.merging(desktop.display.environment) { $1 })
     }
@@ -134,7 +134,7 @@ struct RealNotificationDaemonTests {
     func xfce4Notifyd() async throws {
         let desktop = try await desktop(daemon: try #require(Self.xfceDaemon))
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await push(for: device)
         try await agent.stderr.waitForLine(containing: "notification shown")
         let area = try await window("xfce4-notifyd", on: desktop.display)
@@ -176,7 +176,7 @@ struct RealNotificationDaemonTests {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let desktop = try await desktop(daemon: Self.dunst, arguments: ["-config", configPath])
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: desktop)
+        let agent = try await agent(on: desktop)
         let push = try await push(for: device)
         try await agent.stderr.waitForLine(containing: "notification shown")
         let area = try await window("Dunst", on: desktop.display)

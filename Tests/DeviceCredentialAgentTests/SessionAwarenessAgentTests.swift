@@ -19,8 +19,8 @@ struct SessionAwarenessAgentTests {
     /// The command prompter records that it ran, then approves.
     private var shownFile: String { home.runtime + "/shown" }
 
-    private func agent(on logind: StandInLogind, interval: String = "0.2") throws -> RunningProcess {
-        try RunningProcess.agent(
+    private func agent(on logind: StandInLogind, interval: String = "0.2") async throws -> RunningProcess {
+        try await RunningProcess.agent(
             [
                 "--prompt", "command", "--prompt-command", "touch \"$XDG_RUNTIME_DIR/shown\"; exit 0", "--interval",
                 interval, "--log-level", "debug",
@@ -39,7 +39,7 @@ struct SessionAwarenessAgentTests {
         let logind = try await StandInLogind()
         try await logind.start(locked: true)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         try await agent.stderr.waitForLine(containing: "following the login session through logind")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "the challenge waits to be shown")
@@ -59,7 +59,7 @@ struct SessionAwarenessAgentTests {
         let logind = try await StandInLogind()
         try await logind.start(active: false)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "the challenge waits to be shown")
         #expect(!FileManager.default.fileExists(atPath: shownFile))
@@ -73,7 +73,7 @@ struct SessionAwarenessAgentTests {
         let logind = try await StandInLogind()
         try await logind.start(locked: true)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "the challenge waits to be shown")
 
@@ -99,7 +99,7 @@ struct SessionAwarenessAgentTests {
         try await logind.start()
         let device = try await TestDevice.enroll(in: home, backend: backend)
         // An hour between polls: only the resume can bring the challenge in during the test.
-        let agent = try agent(on: logind, interval: "3600")
+        let agent = try await agent(on: logind, interval: "3600")
         try await agent.stderr.waitForLine(containing: "polled")
         let push = try await backend.pushChallenge(userID: device.userID)
         try await logind.sleepAndResume()
@@ -113,7 +113,7 @@ struct SessionAwarenessAgentTests {
         let logind = try await StandInLogind()
         try await logind.start(locked: true)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "the challenge waits to be shown")
         // Answered from another device of the user: no longer pending.
@@ -129,7 +129,7 @@ struct SessionAwarenessAgentTests {
     func withoutLogind() async throws {
         let logind = try await StandInLogind()  // a bus, nobody owning org.freedesktop.login1
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push).isVerified)
@@ -141,7 +141,7 @@ struct SessionAwarenessAgentTests {
         let logind = try await StandInLogind()
         try await logind.start(display: false)
         let device = try await TestDevice.enroll(in: home, backend: backend)
-        let agent = try agent(on: logind)
+        let agent = try await agent(on: logind)
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push).isVerified)

@@ -44,7 +44,7 @@ struct TerminalPrompterAgentTests {
                 "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
             return Pane(
                 socket: socket,
-                follower: try RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
+                follower: try await RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
         }
 
         func type(_ keys: String...) async throws {
@@ -59,7 +59,7 @@ struct TerminalPrompterAgentTests {
             try await runCommand(
                 "/usr/bin/tmux", ["-S", socket, "pipe-pane", "-t", "0", "-o", "cat >> " + Self.quote(path)],
                 capture: false)
-            return try RunningProcess("/usr/bin/tail", ["-c", "+1", "-F", path], stopSignal: SIGKILL)
+            return try await RunningProcess("/usr/bin/tail", ["-c", "+1", "-F", path], stopSignal: SIGKILL)
         }
 
         func screen() async throws -> String {

@@ -36,7 +36,7 @@ import Testing
 
     @Test func approveShowsTheChallengeAndApprovesOnlyWhenConfirmed() async throws {
         let (sandbox, profile, push) = try await Self.pushedSandbox("confirm")
-        let declined = try TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
+        let declined = try await TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
         try await declined.waitFor("Approve this sign-in? [y/N] ")
         for shown in ["pending challenge \(push.challengeID)", "from         203.0.113.9", "Chrome 131 on Linux"] {
             #expect(declined.transcript.contains(shown), "\(declined.transcript)")
@@ -46,7 +46,7 @@ import Testing
         #expect(declined.transcript.contains("not confirmed: nothing was sent"))
         #expect(try await Self.isPending(sandbox, push))
 
-        let confirmed = try TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
+        let confirmed = try await TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
         try await confirmed.waitFor("Approve this sign-in? [y/N] ")
         confirmed.type("maybe")
         try await confirmed.waitFor("Please type y or n.")
@@ -59,14 +59,14 @@ import Testing
 
     @Test func denyShowsTheChallengeAndDeniesOnlyWhenConfirmed() async throws {
         let (sandbox, profile, push) = try await Self.pushedSandbox("confirm-deny")
-        let kept = try TerminalSession(["deny", "--profile", profile], environment: sandbox.environment)
+        let kept = try await TerminalSession(["deny", "--profile", profile], environment: sandbox.environment)
         try await kept.waitFor("Deny this sign-in? [y/N] ")
         #expect(kept.transcript.contains("pending challenge \(push.challengeID)"))
         kept.type("")
         #expect(try await kept.exitStatus() == 13, "\(kept.transcript)")
         #expect(try await Self.isPending(sandbox, push))
 
-        let denied = try TerminalSession(["deny", "--profile", profile], environment: sandbox.environment)
+        let denied = try await TerminalSession(["deny", "--profile", profile], environment: sandbox.environment)
         try await denied.waitFor("Deny this sign-in? [y/N] ")
         denied.type("yes")
         #expect(try await denied.exitStatus() == 0, "\(denied.transcript)")
@@ -77,7 +77,7 @@ import Testing
     @Test func nothingPendingOnATerminalIsSaid() async throws {
         let (sandbox, profile, push) = try await Self.pushedSandbox("none")
         #expect(try await sandbox.run("deny", push.challengeID, "--profile", profile).status == 0)
-        let session = try TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
+        let session = try await TerminalSession(["approve", "--profile", profile], environment: sandbox.environment)
         #expect(try await session.exitStatus() == 7, "\(session.transcript)")
         #expect(session.transcript.contains("no pending challenge"))
     }

@@ -59,7 +59,7 @@ struct OpenLinkTests {
         let profile = TestEnvironment.uniqueName("linked")
         let (url, token) = try await link(profile: profile)
 
-        let declined = try TerminalSession(["open", url], environment: environment)
+        let declined = try await TerminalSession(["open", url], environment: environment)
         try await declined.waitFor("Enroll this computer? [y/N] ")
         let host = URL(string: sandbox.server.apiURL)!
         for shown in [
@@ -74,7 +74,7 @@ struct OpenLinkTests {
         #expect(!declined.transcript.contains(token))
         try await expectNothingEnrolled(environment)
 
-        let confirmed = try TerminalSession(["open", url], environment: environment)
+        let confirmed = try await TerminalSession(["open", url], environment: environment)
         try await confirmed.waitFor("Enroll this computer? [y/N] ")
         confirmed.type("sure")
         try await confirmed.waitFor("Please type y or n.")
@@ -331,7 +331,7 @@ struct OpenLinkTests {
         #expect(!body.contains("\u{1B}") && !body.contains("<b>") && !body.contains("\u{202E}"))
         server.stop()
 
-        let terminal = try TerminalSession(["open", url], environment: environment)
+        let terminal = try await TerminalSession(["open", url], environment: environment)
         try await terminal.waitFor("Enroll this computer? [y/N] ")
         #expect(terminal.transcript.contains("user         alice\\e[2J<b>&\\u{202E}"), "\(terminal.transcript)")
         #expect(!terminal.transcript.contains("\u{1B}[2J") && !terminal.transcript.contains("\u{202E}"))

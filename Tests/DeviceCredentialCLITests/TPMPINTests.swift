@@ -123,7 +123,7 @@ import Testing
         defer { setup.tpm.stop() }
         let token = try await setup.sandbox.server.track(userID: setup.user).token
         let tokenFile = try setup.sandbox.writeFile(TestEnvironment.uniqueName("token"), token, mode: 0o600)
-        let enrolling = try TerminalSession(
+        let enrolling = try await TerminalSession(
             ["enroll", "--token-file", tokenFile, "--profile", setup.profile, "--key-store", "tpm", "--tpm-pin"]
                 + setup.sandbox.serverOptions,
             environment: setup.sandbox.environment)
@@ -140,7 +140,7 @@ import Testing
         #expect(enrolling.transcript.contains("PIN required to sign"), "\(enrolling.transcript)")
 
         let push = try await setup.sandbox.server.pushChallenge(userID: setup.user)
-        let approving = try TerminalSession(
+        let approving = try await TerminalSession(
             ["approve", "--profile", setup.profile], environment: setup.sandbox.environment)
         try await approving.waitFor("Approve this sign-in? [y/N] ")
         approving.type("y")

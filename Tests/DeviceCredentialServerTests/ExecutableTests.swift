@@ -1,4 +1,7 @@
 import Foundation
+import Subprocess
+import Synchronization
+import SystemPackage
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -22,57 +25,130 @@ import Testing
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
+    /// The built server, run by swift-subprocess from a task of its own, in a process group of its own.
     final class RunningServer {
-        let process = Process()
-        let stdout = Pipe()
-        let stderr = Pipe()
+        /// How it ended: an exit status, or the signal that ended it.
+        struct Ending: Sendable {
+            var status: Int32
+            var exited: Bool
+        }
+
+        private let pid: Int32
+        private let finished: Task<Ending, any Error>
+        private var chunks: AsyncStream<[UInt8]>.Iterator
+        private let errors: ErrorText
         private(set) var output = ""
 
-        init(arguments: [String], environment: [String: String] = [:]) throws {
+        init(arguments: [String], environment: [String: String] = [:]) async throws {
             let binary = try #require(ExecutableTests.binary, "devicecred-server was not built next to the tests")
-            process.executableURL = binary
-            process.arguments = arguments
             var merged = ProcessInfo.processInfo.environment
             merged["AUTHSIGNAL_TENANT_ID"] = nil
             merged["AUTHSIGNAL_SECRET_KEY"] = nil
-            process.environment = merged.merging(environment) { $1 }
-            process.standardOutput = stdout
-            process.standardError = stderr
-            try process.run()
-        }
-
-        /// Reads stdout until `lines` complete lines arrived (blocking reads, no polling); nil at EOF.
-        func readLines(_ lines: Int) async -> [String]? {
-            let handle = stdout.fileHandleForReading
-            let text: String? = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    var buffer = Data()
-                    while buffer.filter({ $0 == 0x0A }).count < lines {
-                        let chunk = handle.availableData
-                        if chunk.isEmpty {
-                            continuation.resume(returning: nil)
-                            return
+            var variables: [Subprocess.Environment.Key: String] = [:]
+            for (name, value) in merged.merging(environment, uniquingKeysWith: { $1 }) {
+                if let key = Subprocess.Environment.Key(rawValue: name) { variables[key] = value }
+            }
+            var options = PlatformOptions()
+            options.processGroupID = 0
+            let configuration = Configuration(
+                executable: .path(FilePath(binary.path)), arguments: Arguments(arguments),
+                environment: .custom(variables), platformOptions: options)
+            let (stdout, stdoutSink) = AsyncStream.makeStream(of: [UInt8].self)
+            let (started, startedSink) = AsyncThrowingStream.makeStream(of: Int32.self)
+            let errors = ErrorText()
+            finished = Task {
+                defer {
+                    stdoutSink.finish()
+                    startedSink.finish()
+                }
+                let result = try await Subprocess.run(
+                    configuration, input: .none, output: .sequence, error: .sequence
+                ) { execution in
+                    startedSink.yield(execution.processIdentifier.value)
+                    startedSink.finish()
+                    await withTaskGroup(of: Void.self) { streams in
+                        // A read error ends a stream as its end would: what came is kept.
+                        streams.addTask {
+                            do {
+                                for try await chunk in execution.standardOutput {
+                                    stdoutSink.yield(chunk.withUnsafeBytes { Array($0) })
+                                }
+                            } catch {}
+                            stdoutSink.finish()
                         }
-                        buffer.append(chunk)
+                        streams.addTask {
+                            do {
+                                for try await chunk in execution.standardError {
+                                    errors.append(chunk.withUnsafeBytes { Array($0) })
+                                }
+                            } catch {}
+                        }
                     }
-                    continuation.resume(returning: String(decoding: buffer, as: UTF8.self))
+                }
+                switch result.terminationStatus {
+                case .exited(let code): return Ending(status: code, exited: true)
+                case .signaled(let signal): return Ending(status: signal, exited: false)
                 }
             }
-            guard let text else { return nil }
+            self.errors = errors
+            chunks = stdout.makeAsyncIterator()
+            var startedIterator = started.makeAsyncIterator()
+            guard let pid = try await startedIterator.next() else {
+                _ = try await finished.value  // the reason it did not start
+                throw ProcessStartFailure()
+            }
+            self.pid = pid
+        }
+
+        deinit {
+            // Still running (a test that failed half-way): its group goes with it.
+            var info = siginfo_t()
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == 0 {
+                kill(-pid, SIGKILL)
+            }
+        }
+
+        /// Reads stdout until `lines` complete lines arrived; nil when it ends first.
+        func readLines(_ lines: Int) async -> [String]? {
+            var buffer: [UInt8] = []
+            while buffer.filter({ $0 == 0x0A }).count < lines {
+                guard let chunk = await chunks.next() else { return nil }
+                buffer += chunk
+            }
+            let text = String(decoding: buffer, as: UTF8.self)
             output += text
             return text.split(separator: "\n").map(String.init)
         }
 
-        func stop(signal: Int32 = SIGTERM) -> Int32 {
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
-            return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+        /// Sends `signal` and waits for it to end: its exit status, or minus the signal that ended it.
+        func stop(signal: Int32 = SIGTERM) async -> Int32 {
+            kill(pid, signal)
+            let ending = await ended()
+            return ending.exited ? ending.status : -ending.status
         }
 
+        /// Waits for it to end by itself.
+        func ended() async -> Ending {
+            (try? await finished.value) ?? Ending(status: -1, exited: false)
+        }
+
+        /// Everything it wrote to stderr, once it has ended.
         var errorOutput: String {
-            String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            get async {
+                _ = await ended()
+                return String(decoding: errors.bytes, as: UTF8.self)
+            }
         }
     }
+
+    /// stderr as it arrives, shared with the task that reads it.
+    final class ErrorText: Sendable {
+        private let collected = Mutex<[UInt8]>([])
+        func append(_ bytes: [UInt8]) { collected.withLock { $0 += bytes } }
+        var bytes: [UInt8] { collected.withLock { $0 } }
+    }
+
+    struct ProcessStartFailure: Error {}
 
     static func get(_ url: String, basicUser: String) async throws -> (Int, String?, [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)
@@ -91,7 +167,9 @@ import Testing
     @Test func announcesWritesTheURLFileServesAndStopsCleanlyOnSIGTERM() async throws {
         let urlFile = temporaryPath("url")
         defer { try? FileManager.default.removeItem(atPath: urlFile) }
-        let server = try RunningServer(arguments: ["--port", "0", "--url-file", urlFile, "--log-level", "warning"])
+        let server = try await RunningServer(arguments: [
+            "--port", "0", "--url-file", urlFile, "--log-level", "warning",
+        ])
         let lines = try #require(await server.readLines(3))
         let first = try #require(lines.first)
         let match = try #require(
@@ -105,11 +183,11 @@ import Testing
         let (status, contentType, json) = try await Self.get(
             "\(baseURL)/users/alice", basicUser: "dev_secret_devicecred_local_only")
         #expect(status == 200 && contentType == "application/json" && json["isEnrolled"] as? Bool == false)
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 
     @Test func environmentOverridesAndCustomSecretsAreNotPrinted() async throws {
-        let server = try RunningServer(
+        let server = try await RunningServer(
             arguments: ["--port", "0", "--tenant-id", "tenant-from-flag"],
             environment: ["AUTHSIGNAL_TENANT_ID": "tenant-from-env", "AUTHSIGNAL_SECRET_KEY": "s3cr3t-from-env"])
         let lines = try #require(await server.readLines(3))
@@ -119,14 +197,13 @@ import Testing
         let baseURL = String(try #require(lines[0].split(separator: " ").last))
         #expect(try await Self.get("\(baseURL)/users/alice", basicUser: "s3cr3t-from-env").0 == 200)
         #expect(try await Self.get("\(baseURL)/users/alice", basicUser: "dev_secret_devicecred_local_only").0 == 401)
-        #expect(server.stop(signal: SIGINT) == 0)
+        #expect(await server.stop(signal: SIGINT) == 0)
     }
 
     @Test func refusesANonLoopbackHostWithTheDevSecret() async throws {
-        let server = try RunningServer(arguments: ["--host", "0.0.0.0", "--port", "0"])
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus != 0)
-        #expect(server.errorOutput.contains("refusing to listen on 0.0.0.0"))
+        let server = try await RunningServer(arguments: ["--host", "0.0.0.0", "--port", "0"])
+        #expect(await server.ended().status != 0)
+        #expect(await server.errorOutput.contains("refusing to listen on 0.0.0.0"))
         #expect(await server.readLines(1) == nil)
     }
 
@@ -134,10 +211,9 @@ import Testing
         let config = temporaryPath("bad.toml")
         try Data("challengeTtl = \n".utf8).write(to: URL(fileURLWithPath: config))
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let server = try RunningServer(arguments: ["--port", "0", "--config", config])
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus != 0)
-        #expect(server.errorOutput.contains("TOML line 1"))
+        let server = try await RunningServer(arguments: ["--port", "0", "--config", config])
+        #expect(await server.ended().status != 0)
+        #expect(await server.errorOutput.contains("TOML line 1"))
     }
 
     /// Another local user may plant symlinks at the URL file or at the name its temporary file used to have:
@@ -152,10 +228,12 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: urlFile, withDestinationPath: victims[0])
         try FileManager.default.createSymbolicLink(atPath: urlFile + ".tmp", withDestinationPath: victims[1])
 
-        let server = try RunningServer(arguments: ["--port", "0", "--url-file", urlFile, "--log-level", "warning"])
+        let server = try await RunningServer(arguments: [
+            "--port", "0", "--url-file", urlFile, "--log-level", "warning",
+        ])
         let lines = try #require(await server.readLines(3))
         let baseURL = String(try #require(lines[0].split(separator: " ").last))
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
 
         for victim in victims { #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious") }
         let attributes = try FileManager.default.attributesOfItem(atPath: urlFile)
@@ -172,16 +250,16 @@ import Testing
         ["--idle-timeout", "-1"], ["--idle-timeout", "1e300"],
     ])
     func durationsOutOfBoundsStopTheServerNamingTheOption(arguments: [String]) async throws {
-        let server = try RunningServer(arguments: ["--port", "0"] + arguments)
+        let server = try await RunningServer(arguments: ["--port", "0"] + arguments)
         // Either it announces itself (the bug: it listens, and traps later) or its stdout ends as it exits.
         if let announced = await server.readLines(1) {
-            _ = server.stop()
+            _ = await server.stop()
             Issue.record("the server started with \(arguments): \(announced)")
             return
         }
-        server.process.waitUntilExit()
-        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 64)
-        let errors = server.errorOutput
+        let ending = await server.ended()
+        #expect(ending.exited && ending.status == 64)
+        let errors = await server.errorOutput
         #expect(errors.contains(arguments[0]), "\(errors)")
     }
 
@@ -190,7 +268,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: database) }
         var request = URLRequest(url: URL(string: "http://127.0.0.1/")!)
         for round in 0..<2 {
-            let server = try RunningServer(arguments: ["--port", "0", "--database", database])
+            let server = try await RunningServer(arguments: ["--port", "0", "--database", database])
             let lines = try #require(await server.readLines(3))
             let baseURL = String(try #require(lines[0].split(separator: " ").last))
             if round == 0 {
@@ -208,7 +286,7 @@ import Testing
                     basicUser: "dev_secret_devicecred_local_only")
                 #expect(status == 200 && json["state"] as? String == "ALLOW")
             }
-            #expect(server.stop() == 0)
+            #expect(await server.stop() == 0)
         }
     }
 }

@@ -1,12 +1,19 @@
 public import Foundation
 import Synchronization
 
-/// A helper process (a daemon, or a short command) that a test starts and ends.
+/// A helper process (a daemon) that a test starts and ends; a short command runs through
+/// ``run(_:_:environment:input:workingDirectory:timeout:)`` (swift-subprocess) instead.
+///
+/// Why daemons are not started with swift-subprocess: its `run` keeps the process only for the length of
+/// the call, while these live in an object a test holds and releases (a synchronous `stop()` from deinit),
+/// and swtpm needs its sockets as descriptors 3 and 4, where swift-subprocess closes every descriptor above 2.
 ///
 /// - Nothing of the test runner's stays open in it but what it is given: a daemon holding another test's
 ///   pipe would keep that pipe from ever reaching end of file.
 /// - Default signal handling and an empty mask, whatever the spawning test thread blocks.
-/// - Ended with SIGKILL: these helpers have nothing to save, and SIGKILL needs no cooperation.
+/// - In a process group of its own, ended whole with SIGKILL: these helpers have nothing to save, SIGKILL needs
+///   no cooperation, and what a daemon started (a D-Bus-activated service) goes with it instead of outliving
+///   the test.
 /// - Reaped by a thread of its own, so waiting for its exit never holds a thread of the cooperative pool.
 public final class ChildProcess: @unchecked Sendable {
     /// Where a standard stream goes.
@@ -77,7 +84,9 @@ public final class ChildProcess: @unchecked Sendable {
         var none = sigset_t()
         sigemptyset(&none)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
@@ -111,9 +120,10 @@ public final class ChildProcess: @unchecked Sendable {
 
     public var isRunning: Bool { exit.status.withLock { $0 == nil } }
 
-    /// Kills it (SIGKILL) if it still runs, and returns once it is reaped.
+    /// Kills its process group (SIGKILL), and returns once it is reaped. The group's id stays taken while
+    /// any member lives, so the signal reaches no stranger even after the program itself ended.
     public func stop() {
-        if isRunning { kill(pid, SIGKILL) }
+        kill(-pid, SIGKILL)
         reaped.wait()
     }
 
@@ -126,7 +136,7 @@ public final class ChildProcess: @unchecked Sendable {
             let timer = DispatchWorkItem { [exit, pid] in
                 guard exit.status.withLock({ $0 == nil }) else { return }
                 timedOut.set()
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout.timeInterval, execute: timer)
             reaped.notify(queue: .global()) {
@@ -196,22 +206,6 @@ public final class ChildProcess: @unchecked Sendable {
                 if text.isEmpty || line.contains(text) { return line }  // Foundation: "x".contains("") is false
             }
         }
-    }
-
-    /// Runs a short command to its end (bounded by `timeout`) and returns its status and what it printed.
-    /// Its output goes to files, not pipes: a daemon it leaves behind (a tmux server) cannot hold them open.
-    public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-        timeout: Duration = .seconds(30)
-    ) async throws -> (status: Int32, output: String, errors: String) {
-        let directory = try makePrivateDirectory("dc-run")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let child = try ChildProcess(
-            executable, arguments, environment: environment, standardOutput: .file(directory + "/output"),
-            standardError: .file(directory + "/errors"))
-        let status = try await child.waitForExit(timeout: timeout)
-        let read = { (name: String) in (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
-        return (status, read("output"), read("errors"))
     }
 
     /// Blocking: waits for it to end and returns its exit status (for cleanup in a deinit, with a command

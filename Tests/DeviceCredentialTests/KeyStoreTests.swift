@@ -120,7 +120,7 @@ struct KeyStoreTests {
     // MARK: File store
 
     @Test("the file store writes PKCS#8 PEM with mode 0600 in a 0700 directory, readable by openssl")
-    func filePermissions() throws {
+    func filePermissions() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = FileKeyStore(directory: directory.path + "/data/devicecred/keys")
@@ -134,7 +134,7 @@ struct KeyStoreTests {
         #expect(directoryMode == 0o700)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("-----BEGIN PRIVATE KEY-----\n"))
-        let parsed = try runProgram("/usr/bin/openssl", ["pkey", "-in", path, "-noout"])
+        let parsed = try await runProgram("/usr/bin/openssl", ["pkey", "-in", path, "-noout"])
         #expect(parsed.status == 0, "\(parsed.output)")
     }
 
@@ -169,13 +169,13 @@ struct KeyStoreTests {
     // MARK: Secret Service
 
     @Test("Secret Service items carry the schema, the attributes and a readable label")
-    func secretServiceItemAttributes() throws {
+    func secretServiceItemAttributes() async throws {
         _ = try TestEnvironment.requireKeyring()
         let store = SecretServiceKeyStore()
         let item = item()
         try store.storeKey(try SoftwareSigningKey().keyMaterial(), for: item)
         defer { _ = try? store.deleteKey(profile: item.profile) }
-        let listed = try runProgram("/usr/bin/secret-tool", ["search", "--all", "profile", item.profile])
+        let listed = try await runProgram("/usr/bin/secret-tool", ["search", "--all", "profile", item.profile])
         #expect(listed.status == 0)
         // Only the `name = value` lines, without the secret (a test must not print a key, even a throwaway one).
         let fields = Set(listed.output.split(separator: "\n").filter { $0.contains(" = ") && !$0.hasPrefix("secret") })
@@ -199,7 +199,7 @@ struct KeyStoreTests {
             environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
             environment["DEVICECRED_TEST_KEYRING_PASSWORD"] = "locked-keyring-test"
             environment["DEVICECRED_TEST_CHILD_OWN_KEYRING"] = "1"
-            let child = try runTestInChild("KeyStoreTests/lockedKeyring", environment: environment)
+            let child = try await runTestInChild("KeyStoreTests/lockedKeyring", environment: environment)
             #expect(child.status == 0, "child: \(child.output)")
             #expect(child.output.contains("1 test in 1 suite passed"), "child: \(child.output)")
             return
@@ -249,7 +249,7 @@ struct KeyStoreTests {
         var environment = ProcessInfo.processInfo.environment
         environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         environment["DEVICECRED_TEST_CHILD_BARE_BUS"] = "1"
-        let child = try runTestInChild("KeyStoreTests/noSecretService", environment: environment)
+        let child = try await runTestInChild("KeyStoreTests/noSecretService", environment: environment)
         #expect(child.status == 0, "child: \(child.output)")
         #expect(child.output.contains("1 test in 1 suite passed"), "child: \(child.output)")
     }
@@ -257,7 +257,7 @@ struct KeyStoreTests {
     /// GIO connects to the session bus once per process, so each case runs in a child process: this
     /// test binary again, filtered to this test, with the marker variable set.
     @Test("no D-Bus session bus at all is dbus_unavailable (no address; an address nobody listens on)")
-    func noDBusSession() throws {
+    func noDBusSession() async throws {
         if TestEnvironment.variable("DEVICECRED_TEST_CHILD_NO_DBUS") != nil {
             let store = SecretServiceKeyStore()
             let unavailable = DeviceCredentialError(code: .dbusUnavailable, message: "")
@@ -277,7 +277,7 @@ struct KeyStoreTests {
         var deadSocket = base
         deadSocket["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=\(directory.path)/nobody-listens"
         for environment in [base, deadSocket] {
-            let child = try runTestInChild("KeyStoreTests/noDBusSession", environment: environment)
+            let child = try await runTestInChild("KeyStoreTests/noDBusSession", environment: environment)
             #expect(child.status == 0, "child: \(child.output)")
             #expect(child.output.contains("1 test in 1 suite passed"), "child: \(child.output)")
         }
@@ -285,8 +285,8 @@ struct KeyStoreTests {
 }
 
 /// Runs one test of this test binary in a child process with `environment`.
-func runTestInChild(_ filter: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+func runTestInChild(_ filter: String, environment: [String: String]) async throws -> (status: Int32, output: String) {
     let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    return try runProgram(
+    return try await runProgram(
         testBinary, ["--testing-library", "swift-testing", "--filter", filter], environment: environment)
 }

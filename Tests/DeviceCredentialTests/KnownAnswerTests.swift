@@ -51,7 +51,7 @@ struct KnownAnswerTests {
     }
 
     @Test("a signature made here verifies with the openssl command line, and fails on another message")
-    func signatureVerifiesWithOpenSSL() throws {
+    func signatureVerifiesWithOpenSSL() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let key = try SoftwareSigningKey()
@@ -72,17 +72,17 @@ struct KnownAnswerTests {
         let verify = [
             "dgst", "-sha256", "-verify", directory.path + "/pub.pem", "-signature", directory.path + "/sig.der",
         ]
-        let good = try runProgram("/usr/bin/openssl", verify + [directory.path + "/msg"])
+        let good = try await runProgram("/usr/bin/openssl", verify + [directory.path + "/msg"])
         #expect(good.status == 0)
         #expect(good.output.contains("Verified OK"))
-        let bad = try runProgram("/usr/bin/openssl", verify + [directory.path + "/other"])
+        let bad = try await runProgram("/usr/bin/openssl", verify + [directory.path + "/other"])
         #expect(bad.status != 0)
         #expect(key.publicKey.isValidSignature(signature, for: message))
         #expect(!key.publicKey.isValidSignature(signature, for: "tampered"))
     }
 
     @Test("a key's PKCS#8 form reads in openssl and loads back as the same key")
-    func pkcs8RoundTrip() throws {
+    func pkcs8RoundTrip() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let key = try SoftwareSigningKey()
@@ -90,7 +90,7 @@ struct KnownAnswerTests {
         #expect(material.kind == .software)
         let der = material.withUnsafeDERBytes { Data($0) }
         try der.write(to: URL(fileURLWithPath: directory.path + "/key.der"))
-        let parsed = try runProgram(
+        let parsed = try await runProgram(
             "/usr/bin/openssl",
             [
                 "pkey", "-inform", "DER", "-in", directory.path + "/key.der", "-pubout", "-outform", "DER",
@@ -106,10 +106,10 @@ struct KnownAnswerTests {
     }
 
     @Test("a key that is not P-256 is refused with invalid_key")
-    func refusesOtherCurves() throws {
+    func refusesOtherCurves() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let generated = try runProgram(
+        let generated = try await runProgram(
             "/usr/bin/openssl",
             [
                 "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-outform", "DER",

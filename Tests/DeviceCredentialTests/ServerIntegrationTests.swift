@@ -130,7 +130,7 @@ struct ServerIntegrationTests {
     func expiredToken() async throws {
         let server = try TestServices.server()
         let userID = ServerAPI.newUserID()
-        let token = try ExpiredToken.make(server: server, userID: userID)
+        let token = try await ExpiredToken.make(server: server, userID: userID)
         let client = try DeviceCredentialClient(profile: try server.profile(), keyStore: InMemoryKeyStore())
         await #expect(throws: DeviceCredentialError(code: .expiredToken, message: "")) {
             try await client.addCredential(token: token)
@@ -209,7 +209,7 @@ struct ServerIntegrationTests {
 
 /// An HS256 JWT like the server's `track` tokens, signed with the secret key but already expired.
 enum ExpiredToken {
-    static func make(server: ServerAPI, userID: String) throws -> String {
+    static func make(server: ServerAPI, userID: String) async throws -> String {
         let now = Int(Date().timeIntervalSince1970)
         let header = #"{"alg":"HS256","typ":"JWT"}"#
         let claims = """
@@ -220,7 +220,7 @@ enum ExpiredToken {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try input.write(toFile: directory.path + "/input", atomically: true, encoding: .utf8)
-        let mac = try runProgram(
+        let mac = try await runProgram(
             "/usr/bin/openssl",
             [
                 "dgst", "-sha256", "-mac", "HMAC", "-macopt", "key:\(server.secretKey)", "-binary", "-out",

@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -7,8 +9,13 @@
 /// The few POSIX file operations the stores need: private directories, atomic writes, bounded reads.
 enum FileSystem {
     static func error(_ what: String, code: DeviceCredentialError.Code = .keyStoreFailure) -> DeviceCredentialError {
-        let reason = String(cString: strerror(errno))
-        return DeviceCredentialError(code: code, message: "\(what): \(reason)")
+        error(what, Errno(rawValue: errno), code: code)
+    }
+
+    static func error(
+        _ what: String, _ reason: any Error, code: DeviceCredentialError.Code = .keyStoreFailure
+    ) -> DeviceCredentialError {
+        DeviceCredentialError(code: code, message: "\(what): \(reason)")
     }
 
     /// Creates `path` and its missing parents; the last component gets mode 0700.
@@ -27,27 +34,28 @@ enum FileSystem {
     /// reader sees the old file or the new one, never half of one.
     static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t) throws {
         let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw error("cannot create \(temporary)") }
-        var written = 0
-        while written < bytes.count {
-            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                let failure = error("cannot write \(temporary)")
-                close(descriptor)
-                unlink(temporary)
-                throw failure
-            }
-            written += result
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(
+                temporary, .writeOnly, options: [.create, .truncate, .closeOnExec, .noFollow],
+                permissions: FilePermissions(rawValue: mode))
+        } catch {
+            throw self.error("cannot create \(temporary)", error)
         }
-        guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else {
+        do {
+            _ = try file.writeAll(bytes)
+        } catch {
+            try? file.close()
+            unlink(temporary)
+            throw self.error("cannot write \(temporary)", error)
+        }
+        guard fchmod(file.rawValue, mode) == 0, fsync(file.rawValue) == 0 else {
             let failure = error("cannot flush \(temporary)")
-            close(descriptor)
+            try? file.close()
             unlink(temporary)
             throw failure
         }
-        close(descriptor)
+        try? file.close()
         guard rename(temporary, path) == 0 else {
             let failure = error("cannot replace \(path)")
             unlink(temporary)
@@ -61,13 +69,17 @@ enum FileSystem {
         defer { buffer.wipe() }
         var total = 0
         while total <= limit {
-            let result = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + total, $0.count - total) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw error("cannot read \(path)")
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes {
+                    try FileDescriptor(rawValue: descriptor).read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: $0[total...]))
+                }
+            } catch {
+                throw self.error("cannot read \(path)", error)
             }
-            if result == 0 { break }
-            total += result
+            if count == 0 { break }
+            total += count
         }
         guard total <= limit else {
             throw DeviceCredentialError(code: .keyStoreFailure, message: "\(path) is larger than \(limit) bytes")

@@ -1,6 +1,6 @@
 import DeviceCredential
-import Dispatch
-import Synchronization
+import Subprocess
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -8,155 +8,199 @@ import Synchronization
     import Musl
 #endif
 
-/// Runs a program with its standard input fed from bytes and its standard output captured, in its
-/// own process group so cancelling the calling task can end it and everything it started.
+/// Runs a program in a process group (or a session) of its own, so that cancelling the calling task ends
+/// it and everything it started: SIGTERM to the group, SIGKILL after ``gracePeriod``.
 ///
-/// The blocking reads and `waitpid` run on a Dispatch worker, off the cooperative thread pool.
-struct ChildProcess: Sendable {
+/// swift-subprocess starts, ends and reaps it. Its standard input and output are pipes of ours, read and
+/// written by blocking calls on a Dispatch worker (off the cooperative pool) with buffers the caller can
+/// wipe: a PIN passes through them, and swift-subprocess's own output buffers cannot be wiped.
+/// The agent's prompters and the CLI's doctor (systemctl, journalctl, tpm2_getcap) start programs with it.
+package struct ChildProcess: Sendable {
     /// How a finished process ended.
-    struct Result: Sendable, Equatable {
+    package struct Result: Sendable, Equatable {
         /// The exit status, or nil when a signal ended it.
-        var exitStatus: Int32?
+        package var exitStatus: Int32?
         /// What it wrote to standard output (at most `outputLimit` bytes).
-        var output: [UInt8]
+        package var output: [UInt8]
     }
 
-    var executable: String
-    var arguments: [String]
-    var input: [UInt8] = []
-    var outputLimit = 64 * 1024
+    /// How long a withdrawn program has between SIGTERM (curses pinentries restore the terminal on it)
+    /// and SIGKILL, both to its whole group.
+    static let gracePeriod = Duration.seconds(3)
+
+    package var executable: String
+    package var arguments: [String]
+    package var input: [UInt8] = []
+    package var outputLimit = 64 * 1024
     /// Variables added to (or replacing those of) the agent's environment.
-    var environment: [String: String] = [:]
+    package var environment: [String: String] = [:]
+    /// Its standard error goes to /dev/null instead of ours (the agent's goes to the journal; the CLI's
+    /// to a person, who should not see a helper's complaints).
+    package var discardsErrors = false
     /// Start it in a session of its own, without a controlling terminal: a program that opens the
     /// agent's terminal by name (pinentry-curses) can then use it without being stopped by job control
     /// (SIGTTIN/SIGTTOU), since that terminal is not its controlling one.
-    var newSession = false
+    package var newSession = false
 
-    /// Starts the process and waits for it. On task cancellation the process group gets SIGTERM.
-    func run() async throws -> Result {
-        let process = try spawn()
-        let groupID = process.pid
-        return try await withTaskCancellationHandler {
-            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
-                DispatchQueue.global().async {
-                    continuation.resume(returning: process.finish(input: input, outputLimit: outputLimit))
+    package init(
+        executable: String, arguments: [String], input: [UInt8] = [], environment: [String: String] = [:],
+        newSession: Bool = false
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.input = input
+        self.environment = environment
+        self.newSession = newSession
+    }
+
+    /// Starts the process, feeds it ``input``, reads its output to the end and waits for it.
+    /// Throws CancellationError when the task was cancelled (the process group has then been ended).
+    package func run() async throws -> Result {
+        let input = self.input
+        let limit = outputLimit
+        let (exitStatus, output) = try await run { pipes in
+            _ = pipes.write(input)  // a command that does not read its input: fine
+            pipes.closeInput()
+            var output: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            defer { chunk.wipe() }
+            while case let count = pipes.read(into: &chunk), count > 0 {
+                // Read past the limit to the end, so the program never blocks on a full pipe.
+                if output.count < limit { output += chunk.prefix(min(count, limit - output.count)) }
+            }
+            return output
+        }
+        return Result(exitStatus: exitStatus, output: output)
+    }
+
+    /// Starts the process and runs `conversation` (blocking, on a Dispatch worker) on our ends of its
+    /// standard input and output; then waits for the process. Returns its exit status (nil when a signal
+    /// ended it) and what `conversation` returned. Throws CancellationError when the task was cancelled.
+    func run<Value: Sendable>(
+        conversation: @escaping @Sendable (inout ChildPipes) -> Value
+    ) async throws -> (exitStatus: Int32?, value: Value) {
+        // Writing to a child that went away must be an error, not the end of the agent.
+        signal(SIGPIPE, SIG_IGN)
+        let toChild = try Self.pipe()
+        let fromChild: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+        let errors: FileDescriptorOutput
+        do {
+            fromChild = try Self.pipe()
+            errors =
+                try discardsErrors
+                ? .fileDescriptor(Self.nullDevice(), closeAfterSpawningProcess: true) : .currentStandardError
+        } catch {
+            try? toChild.readEnd.close()
+            try? toChild.writeEnd.close()
+            throw error
+        }
+        // Ours are closed by the conversation's worker once it has run (or here, when it never ran); the
+        // child's copies by swift-subprocess.
+        var conversationStarted = false
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments), environment: mergedEnvironment,
+                platformOptions: platformOptions,
+                input: .fileDescriptor(toChild.readEnd, closeAfterSpawningProcess: true),
+                output: .fileDescriptor(fromChild.writeEnd, closeAfterSpawningProcess: true),
+                error: errors
+            ) { _ in
+                conversationStarted = true
+                return try await runOffCooperativePool {
+                    var pipes = ChildPipes(input: toChild.writeEnd, output: fromChild.readEnd)
+                    defer { pipes.closeAll() }
+                    return conversation(&pipes)
                 }
             }
             try Task.checkCancellation()
-            return result
-        } onCancel: {
-            kill(-groupID, SIGTERM)
+            switch result.terminationStatus {
+            case .exited(let status): return (status, result.closureResult)
+            case .signaled: return (nil, result.closureResult)
+            }
+        } catch {
+            if !conversationStarted {
+                try? toChild.writeEnd.close()
+                try? fromChild.readEnd.close()
+            }
+            guard let error = error as? SubprocessError else { throw error }
+            throw Self.failure("cannot start \(executable): \(error.underlyingError.map { "\($0)" } ?? "\(error)")")
         }
     }
 
-    func spawn() throws -> Started {
-        var stdinPipe: [Int32] = [-1, -1]
-        var stdoutPipe: [Int32] = [-1, -1]
-        // Writing to a child that went away must be an error, not the end of the agent.
-        signal(SIGPIPE, SIG_IGN)
-        guard closeOnExecPipe(&stdinPipe) else { throw Self.failure("cannot create a pipe") }
-        guard closeOnExecPipe(&stdoutPipe) else {
-            close(stdinPipe[0])
-            close(stdinPipe[1])
-            throw Self.failure("cannot create a pipe")
+    private static func pipe() throws -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
+        do {
+            return try FileDescriptor.pipe(options: .closeOnExec)
+        } catch {
+            throw failure("cannot create a pipe: \(error)")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group (to end it whole), and default SIGPIPE (the agent ignores it).
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var noMask = sigset_t()
-        sigemptyset(&noMask)
-        posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let grouping = newSession ? Self.spawnSetSID : Int32(POSIX_SPAWN_SETPGROUP)
-        posix_spawnattr_setflags(&attributes, Int16(grouping | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let envp = mergedEnvironment().map { strdup($0) } + [nil]
-        defer { for variable in envp { free(variable) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        close(stdinPipe[0])
-        close(stdoutPipe[1])
-        guard status == 0 else {
-            close(stdinPipe[1])
-            close(stdoutPipe[0])
-            throw Self.failure("cannot start \(executable): \(String(cString: strerror(status)))")
-        }
-        return Started(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0])
     }
 
-    /// glibc's POSIX_SPAWN_SETSID (2.26+), which its header shows to GNU sources only.
-    private static let spawnSetSID: Int32 = 0x80
-
-    /// The agent's environment as `NAME=value` strings, with ``environment`` applied.
-    private func mergedEnvironment() -> [String] {
-        var variables: [String] = []
-        var index = 0
-        while let entry = environ[index] {
-            let variable = String(cString: entry)
-            let name = variable.prefix { $0 != "=" }
-            if environment[String(name)] == nil { variables.append(variable) }
-            index += 1
+    private static func nullDevice() throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open("/dev/null", .writeOnly, options: .closeOnExec)
+        } catch {
+            throw failure("cannot open /dev/null: \(error)")
         }
-        return variables + environment.map { $0.key + "=" + $0.value }
+    }
+
+    /// Its own process group, or session (whose leader heads a group too); on cancellation SIGTERM to
+    /// that group, then SIGKILL to it.
+    private var platformOptions: PlatformOptions {
+        var options = PlatformOptions()
+        if newSession { options.createSession = true } else { options.processGroupID = 0 }
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: Self.gracePeriod)
+        ]
+        return options
+    }
+
+    /// The agent's environment with ``environment`` applied.
+    private var mergedEnvironment: Subprocess.Environment {
+        var updates: [Subprocess.Environment.Key: String?] = [:]
+        for (name, value) in environment {
+            if let key = Subprocess.Environment.Key(rawValue: name) { updates[key] = value }
+        }
+        return .inherit.updating(updates)
     }
 
     private static func failure(_ message: String) -> DeviceCredentialError {
         DeviceCredentialError(code: .promptFailed, message: message)
     }
-
-    /// A running child and our ends of its pipes.
-    struct Started: Sendable {
-        var pid: pid_t
-        var stdinFD: Int32
-        var stdoutFD: Int32
-
-        /// Feeds stdin, drains stdout, reaps the process. Blocking.
-        func finish(input: [UInt8], outputLimit: Int) -> Result {
-            input.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(stdinFD, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    if written <= 0 { break }  // the command does not read its input: fine
-                    offset += written
-                }
-            }
-            close(stdinFD)
-            var output: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = read(stdoutFD, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
-                if output.count < outputLimit { output += buffer.prefix(min(count, outputLimit - output.count)) }
-            }
-            close(stdoutFD)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let exited = (status & 0x7f) == 0
-            return Result(exitStatus: exited ? (status >> 8) & 0xff : nil, output: output)
-        }
-    }
 }
 
-/// A pipe whose ends are not inherited by other children (the spawn's dup2 makes the child's copies).
-func closeOnExecPipe(_ ends: inout [Int32], nonBlocking: Bool = false) -> Bool {
-    guard pipe(&ends) == 0 else { return false }
-    for end in ends {
-        _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        if nonBlocking { _ = fcntl(end, F_SETFL, O_NONBLOCK) }
+/// Our ends of a child's standard input and output, for blocking use by one thread.
+struct ChildPipes {
+    /// Our end of its standard input, until closed.
+    private var input: FileDescriptor?
+    /// Our end of its standard output, until closed.
+    private var output: FileDescriptor?
+
+    init(input: FileDescriptor, output: FileDescriptor) {
+        self.input = input
+        self.output = output
     }
-    return true
+
+    /// Writes all of `bytes` to its standard input; false when it no longer reads it.
+    func write(_ bytes: [UInt8]) -> Bool {
+        guard let input else { return false }
+        return (try? input.writeAll(bytes)) != nil
+    }
+
+    /// Reads at most `buffer.count` bytes of its output into `buffer`; 0 at the end (or on an error).
+    func read(into buffer: inout [UInt8]) -> Int {
+        guard let output else { return 0 }
+        return (try? buffer.withUnsafeMutableBytes { try output.read(into: $0) }) ?? 0
+    }
+
+    /// Closes its standard input: it reads the end of file.
+    mutating func closeInput() {
+        try? input?.close()
+        input = nil
+    }
+
+    mutating func closeAll() {
+        closeInput()
+        try? output?.close()
+        output = nil
+    }
 }

@@ -1,11 +1,5 @@
 import DeviceCredential
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// A small dialog that asks for the number-matching code: `zenity --entry` or `kdialog --inputbox`.
 public struct CodeEntryDialog: Sendable {
     /// The dialog program's path.
@@ -19,18 +13,13 @@ public struct CodeEntryDialog: Sendable {
         self.arguments = arguments
     }
 
-    /// The first of zenity and kdialog found on `PATH`, or nil.
+    /// zenity when it is on `PATH`, else kdialog, else nil.
     public static func installed(path: String? = Environment.value("PATH")) -> CodeEntryDialog? {
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        for directory in directories {
-            if access(directory + "/zenity", X_OK) == 0 {
-                return CodeEntryDialog(
-                    executable: directory + "/zenity", arguments: ["--entry", "--title=devicecred", "--text"])
-            }
-            if access(directory + "/kdialog", X_OK) == 0 {
-                return CodeEntryDialog(
-                    executable: directory + "/kdialog", arguments: ["--title", "devicecred", "--inputbox"])
-            }
+        if let zenity = ProgramSearch.locate("zenity", path: path) {
+            return CodeEntryDialog(executable: zenity, arguments: ["--entry", "--title=devicecred", "--text"])
+        }
+        if let kdialog = ProgramSearch.locate("kdialog", path: path) {
+            return CodeEntryDialog(executable: kdialog, arguments: ["--title", "devicecred", "--inputbox"])
         }
         return nil
     }

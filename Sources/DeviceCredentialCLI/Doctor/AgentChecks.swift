@@ -12,8 +12,8 @@ enum AgentChecks {
     static let unit = "devicecred-agent.service"
     private static let enableFix = "systemctl --user enable --now devicecred-agent"
 
-    static func run(environment: (String) -> String? = SessionBusAddress.processEnvironment) -> [DoctorCheck] {
-        [running(), unitEnabled(environment: environment), lastError()]
+    static func run(environment: (String) -> String? = SessionBusAddress.processEnvironment) async -> [DoctorCheck] {
+        [running(), await unitEnabled(environment: environment), await lastError()]
     }
 
     static func running(lockPath: String = AgentLock.standardPath()) -> DoctorCheck {
@@ -29,10 +29,10 @@ enum AgentChecks {
     }
 
     /// `systemctl --user is-enabled` when a user manager answers, else the unit's wants symlink.
-    static func unitEnabled(environment: (String) -> String?) -> DoctorCheck {
+    static func unitEnabled(environment: (String) -> String?) async -> DoctorCheck {
         let name = "agent unit"
-        if let systemctl = ProgramOutput.find("systemctl"),
-            let answer = ProgramOutput.run(systemctl, ["--user", "is-enabled", unit])
+        if let systemctl = ProgramSearch.locate("systemctl"),
+            let answer = await ProgramOutput.run(systemctl, ["--user", "is-enabled", unit])
         {
             let state = answer.output.split(separator: "\n").first.map(String.init) ?? ""
             switch state {
@@ -59,11 +59,11 @@ enum AgentChecks {
     }
 
     /// `journalctl --user -u devicecred-agent -p err -n 1 -o cat`; "unknown" without a user journal.
-    static func lastError() -> DoctorCheck {
+    static func lastError() async -> DoctorCheck {
         let name = "agent last error"
         // journalctl says nothing and exits 0 when there is no journal at all: look for one first.
-        guard journalDirectories.contains(where: hasJournalFiles), let journalctl = ProgramOutput.find("journalctl"),
-            let answer = ProgramOutput.run(
+        guard journalDirectories.contains(where: hasJournalFiles), let journalctl = ProgramSearch.locate("journalctl"),
+            let answer = await ProgramOutput.run(
                 journalctl, ["--user", "-u", "devicecred-agent", "-p", "err", "-n", "1", "-o", "cat", "--no-pager"]),
             answer.exitStatus == 0
         else { return .info(name, "unknown (no journal to read)") }

@@ -14,7 +14,7 @@ enum DeviceChecks {
 
     /// `needed`: a profile's TPM key has a PIN, which the agent asks for with pinentry by default.
     static func pinentry(needed: Bool) -> DoctorCheck {
-        let found = pinentryPrograms.filter { ProgramOutput.find($0) != nil }
+        let found = pinentryPrograms.filter { ProgramSearch.locate($0) != nil }
         guard found.isEmpty else { return .ok("pinentry", found.joined(separator: ", ")) }
         let fix = "sudo apt install pinentry-gnome3 (desktop) or pinentry-curses (terminal)"
         return needed

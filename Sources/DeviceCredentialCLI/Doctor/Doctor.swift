@@ -42,12 +42,14 @@ struct Doctor {
         checks.append(DeviceChecks.pinentry(needed: needsPIN))
         let tpm = DeviceChecks.tpm(needed: profiles.contains { $0.keyKind == .tpm })
         checks.append(tpm)
-        if tpm.status == .ok { checks.append(TPMLockoutCheck.run(needed: needsPIN, tcti: DeviceChecks.currentTCTI())) }
+        if tpm.status == .ok {
+            checks.append(await TPMLockoutCheck.run(needed: needsPIN, tcti: DeviceChecks.currentTCTI()))
+        }
 
         for profile in profiles {
             checks += await ProfileChecks(profile: profile, logger: logger, now: { Date() }).run()
         }
-        checks += AgentChecks.run()
+        checks += await AgentChecks.run()
         return DoctorReport(checks: checks)
     }
 

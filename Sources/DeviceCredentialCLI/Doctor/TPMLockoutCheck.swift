@@ -6,12 +6,12 @@ enum TPMLockoutCheck {
     static let name = "tpm lockout"
 
     /// `needed`: a profile's TPM key has a PIN, so a lockout stops it from signing.
-    static func run(needed: Bool, tcti: String?) -> DoctorCheck {
-        guard let getcap = ProgramOutput.find("tpm2_getcap") else {
+    static func run(needed: Bool, tcti: String?) async -> DoctorCheck {
+        guard let getcap = ProgramSearch.locate("tpm2_getcap") else {
             return .info(name, "not checked (tpm2_getcap not found)", fix: "sudo apt install tpm2-tools")
         }
         let target = tcti.flatMap { $0.isEmpty ? nil : ["-T", $0] } ?? []
-        guard let answer = ProgramOutput.run(getcap, target + ["properties-variable"]), answer.exitStatus == 0,
+        guard let answer = await ProgramOutput.run(getcap, target + ["properties-variable"]), answer.exitStatus == 0,
             let properties = Properties(answer.output)
         else { return .info(name, "not checked (tpm2_getcap could not read the TPM's properties)") }
         return check(properties, needed: needed)

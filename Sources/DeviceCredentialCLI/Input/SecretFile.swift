@@ -1,4 +1,5 @@
 import DeviceCredential
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -44,10 +45,11 @@ struct SecretFile {
         var chunk = [UInt8](repeating: 0, count: 4096)
         defer { chunk.wipe() }
         while bytes.count <= maximumLength {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw unreadable("cannot read \(what): \(String(cString: strerror(errno)))")
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { try FileDescriptor(rawValue: descriptor).read(into: $0) }
+            } catch {
+                throw unreadable("cannot read \(what): \(error)")
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])

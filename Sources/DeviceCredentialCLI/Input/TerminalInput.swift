@@ -1,3 +1,6 @@
+import DeviceCredential
+import SystemPackage
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -13,54 +16,38 @@ enum TerminalInput {
     /// Shows `prompt` on the terminal and reads one line, without echo when `echo` is false (for tokens).
     /// Returns nil when there is no terminal or it was closed before a line came.
     static func readLine(prompt: String, echo: Bool) -> String? {
-        let terminal = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
-        guard terminal >= 0 else { return nil }
-        defer { close(terminal) }
-        var saved = termios()
-        let canHideEcho = !echo && tcgetattr(terminal, &saved) == 0
-        if canHideEcho {
-            var quiet = saved
-            quiet.c_lflag &= ~tcflag_t(ECHO)
-            _ = tcsetattr(terminal, TCSAFLUSH, &quiet)
+        guard let terminal = openTerminal(.readWrite) else { return nil }
+        defer { try? terminal.close() }
+        let read = { () -> String? in
+            _ = try? terminal.writeAll(prompt.utf8)
+            return readLine(from: terminal)
         }
-        defer {
-            if canHideEcho {
-                _ = tcsetattr(terminal, TCSAFLUSH, &saved)
-                writeAll(terminal, "\n")
-            }
-        }
-        writeAll(terminal, prompt)
+        return echo ? read() : TerminalEcho.hidden(on: terminal.rawValue, read)
+    }
+
+    /// Shows `text` on the terminal (not on standard error, which a script may be reading).
+    static func say(_ text: String) {
+        guard let terminal = openTerminal(.writeOnly) else { return }
+        defer { try? terminal.close() }
+        _ = try? terminal.writeAll(text.utf8)
+    }
+
+    private static func openTerminal(_ mode: FileDescriptor.AccessMode) -> FileDescriptor? {
+        try? FileDescriptor.open(
+            "/dev/tty", mode, options: [.closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
+    }
+
+    /// One line without its newline (at most 64 KiB); nil when the terminal closed before any byte came.
+    private static func readLine(from terminal: FileDescriptor) -> String? {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
-            let count = read(terminal, &byte, 1)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            let count = (try? withUnsafeMutableBytes(of: &byte) { try terminal.read(into: $0) }) ?? 0
+            if count == 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
             if byte == UInt8(ascii: "\n") { break }
             line.append(byte)
             if line.count > 64 * 1024 { break }
         }
         return String(decoding: line, as: UTF8.self)
-    }
-
-    /// Shows `text` on the terminal (not on standard error, which a script may be reading).
-    static func say(_ text: String) {
-        let terminal = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY)
-        guard terminal >= 0 else { return }
-        defer { close(terminal) }
-        writeAll(terminal, text)
-    }
-
-    private static func writeAll(_ descriptor: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var written = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while written < buffer.count {
-                let result = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0, errno == EINTR { continue }
-                if result <= 0 { return }
-                written += result
-            }
-        }
     }
 }

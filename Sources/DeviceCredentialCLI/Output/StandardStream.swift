@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import SystemPackage
 
 /// Writes whole strings to standard output or standard error, unbuffered, so results and messages reach
 /// a pipe in the order they were written, even when the process exits right after.
@@ -11,17 +7,7 @@ enum StandardStream: Int32 {
     case error = 2
 
     func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var written = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while written < buffer.count {
-                let result = Glibc.write(rawValue, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return  // a closed pipe: nothing more can be said
-                }
-                written += result
-            }
-        }
+        // A closed pipe: nothing more can be said.
+        _ = try? FileDescriptor(rawValue: rawValue).writeAll(text.utf8)
     }
 }

@@ -9,7 +9,7 @@ func runCommand(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, capture: Bool = true
 ) async throws -> String {
     guard capture else { return try await runDetaching(executable, arguments) }
-    let process = try RunningProcess(executable, arguments, environment: environment)
+    let process = try await RunningProcess(executable, arguments, environment: environment)
     let status = try await process.waitForExit()
     try await process.stdout.waitUntilClosed()
     let text = process.stdout.lines.joined(separator: "\n")

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemPackage
 
 /// A loopback port a test keeps for the whole test while the server behind it stops and starts: it
 /// forwards each connection to the current server, and while there is none closes it at once (the
@@ -76,20 +77,13 @@ final class SteadyPort: @unchecked Sendable {
     }
 
     private static func pump(_ from: Int32, _ to: Int32) {
+        let (source, sink) = (FileDescriptor(rawValue: from), FileDescriptor(rawValue: to))
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = read(from, &buffer, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            var offset = 0
-            while offset < count {
-                let written = buffer[offset..<count].withUnsafeBytes { write(to, $0.baseAddress, $0.count) }
-                guard written > 0 else {
-                    shutdown(from, Int32(SHUT_RDWR))
-                    shutdown(to, Int32(SHUT_RDWR))
-                    return
-                }
-                offset += written
+        while let count = try? buffer.withUnsafeMutableBytes({ try source.read(into: $0) }), count > 0 {
+            guard (try? sink.writeAll(buffer[..<count])) != nil else {
+                shutdown(from, Int32(SHUT_RDWR))
+                shutdown(to, Int32(SHUT_RDWR))
+                return
             }
         }
         shutdown(to, Int32(SHUT_WR))

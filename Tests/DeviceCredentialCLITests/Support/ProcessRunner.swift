@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 
 /// What a finished process left behind.
@@ -35,54 +36,16 @@ struct ProcessRunnerError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs executables to completion without blocking a thread: output goes to files (no pipe can fill
-/// up), and the exit is awaited through the termination handler.
+/// Runs executables to completion without blocking a thread, through the test support's one runner
+/// (swift-subprocess): output goes to files (no pipe can fill up); a hung one is killed with its group.
 enum ProcessRunner {
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String], standardInput: String? = nil,
         workingDirectory: String? = nil
     ) async throws -> ProcessResult {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("devicecred-run-\(UUID())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout")
-        let errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = out
-        process.standardError = err
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        let input = Pipe()
-        process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
-
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            if let standardInput {
-                input.fileHandleForWriting.write(Data(standardInput.utf8))
-                try? input.fileHandleForWriting.close()
-            }
-        }
-        return ProcessResult(
-            status: status,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let result = try await ChildProcess.run(
+            executable, arguments, environment: environment, input: standardInput, workingDirectory: workingDirectory,
+            timeout: .seconds(120))
+        return ProcessResult(status: result.status, stdout: result.output, stderr: result.errors)
     }
 }

@@ -1,3 +1,4 @@
+import DeviceCredentialTestSupport
 import Foundation
 import Testing
 
@@ -32,24 +33,12 @@ struct TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs a program to completion and returns its exit status and output.
+/// Runs a program to completion (through the test support's runner, swift-subprocess) and returns its exit
+/// status and output (standard output, then standard error).
 @discardableResult
 func runProgram(
-    _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil
-) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    let inputPipe = Pipe()
-    process.standardInput = inputPipe
-    try process.run()
-    if let input { inputPipe.fileHandleForWriting.write(input) }
-    try inputPipe.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil
+) async throws -> (status: Int32, output: String) {
+    let result = try await ChildProcess.run(executable, arguments, environment: environment, timeout: .seconds(300))
+    return (result.status, result.output + result.errors)
 }

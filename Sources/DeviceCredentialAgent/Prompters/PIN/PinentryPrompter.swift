@@ -1,6 +1,5 @@
 import DeviceCredential
 public import Logging
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -41,9 +40,7 @@ public struct PinentryPrompter: PINPrompter {
     /// `program` itself when it contains a slash and is executable, else the first executable of that
     /// name on `PATH`; nil when there is none.
     public static func locate(_ program: String, path: String? = Environment.value("PATH")) -> String? {
-        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        return directories.map { $0 + "/" + program }.first { access($0, X_OK) == 0 }
+        ProgramSearch.locate(program, path: path)
     }
 
     /// The terminal the agent runs on (its standard input, output or error), if any.
@@ -55,21 +52,16 @@ public struct PinentryPrompter: PINPrompter {
     }
 
     public func askPIN(_ request: PINRequest) async throws -> String? {
-        // A session of its own: pinentry-curses opens the terminal by name and must not be stopped by
-        // job control for reading a terminal whose foreground is the agent.
-        let started = try ChildProcess(executable: program, arguments: [], newSession: true).spawn()
-        let conversation = PinentryConversation(started)
         let commands = self.commands(for: request)
         let logger = self.logger
-        let outcome = try await withTaskCancellationHandler {
-            try await runOffCooperativePool {
-                conversation.run(commands) {
-                    logger.debug(
-                        "PIN prompt shown", metadata: ["prompter": "pinentry", "attempt": "\(request.attempt)"])
-                }
+        // A session of its own: pinentry-curses opens the terminal by name and must not be stopped by
+        // job control for reading a terminal whose foreground is the agent.
+        let pinentry = ChildProcess(executable: program, arguments: [], newSession: true)
+        let (_, outcome) = try await pinentry.run { pipes in
+            PinentryConversation(pipes: pipes).run(commands) {
+                logger.debug(
+                    "PIN prompt shown", metadata: ["prompter": "pinentry", "attempt": "\(request.attempt)"])
             }
-        } onCancel: {
-            conversation.end()
         }
         switch outcome {
         case .pin(var bytes):
@@ -105,37 +97,21 @@ public struct PinentryPrompter: PINPrompter {
     }
 }
 
-/// One pinentry run: blocking Assuan I/O on its pipes. `end()` (from another thread) kills it, which
-/// ends a pending read.
-final class PinentryConversation: Sendable {
+/// One pinentry run: blocking Assuan I/O on its pipes. Cancelling the task ends the program (SIGTERM to
+/// its group), which ends a pending read.
+struct PinentryConversation {
     enum Answer {
         case pin([UInt8])
         case cancelled
         case failed(String)
     }
 
-    private let process: ChildProcess.Started
-    /// Set once the program is reaped: its pid may then belong to another process.
-    private let reaped = Mutex(false)
+    let pipes: ChildPipes
 
-    init(_ process: ChildProcess.Started) {
-        self.process = process
-    }
-
-    /// Ends the program (SIGTERM: curses pinentries restore the terminal on it).
-    func end() {
-        reaped.withLock { reaped in
-            if !reaped { kill(-process.pid, SIGTERM) }
-        }
-    }
-
-    /// Greeting, `commands`, GETPIN (after `asking`), BYE; then reaps the program.
+    /// Greeting, `commands`, GETPIN (after `asking`), BYE.
     func run(_ commands: [String], asking: () -> Void) -> Answer {
-        var reader = LineReader(descriptor: process.stdoutFD)
-        defer {
-            reader.buffer.wipe()
-            finish()
-        }
+        var reader = LineReader(pipes: pipes)
+        defer { reader.buffer.wipe() }
         guard case .ok? = reader.response() else { return .failed("no greeting") }
         for command in commands {
             // An option or text a pinentry does not know is not a reason to give up.
@@ -156,32 +132,12 @@ final class PinentryConversation: Sendable {
     private func send(_ line: String) -> Bool {
         var bytes = Array((line + "\n").utf8)
         defer { bytes.wipe() }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(process.stdinFD, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
-            offset += written
-        }
-        return true
-    }
-
-    private func finish() {
-        close(process.stdinFD)
-        close(process.stdoutFD)
-        // Wait for the exit without reaping, then reap under the lock `end()` takes to signal.
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(process.pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-        var status: Int32 = 0
-        reaped.withLock { reaped in
-            while waitpid(process.pid, &status, 0) < 0 && errno == EINTR {}
-            reaped = true
-        }
+        return pipes.write(bytes)
     }
 
     /// Reads Assuan lines from a pipe.
     private struct LineReader {
-        let descriptor: Int32
+        let pipes: ChildPipes
         var buffer: [UInt8] = []
 
         /// The response to the last command: data lines gathered up to OK or ERR; nil at end of input.
@@ -209,8 +165,7 @@ final class PinentryConversation: Sendable {
                     return line
                 }
                 var chunk = [UInt8](repeating: 0, count: 1024)
-                let count = read(descriptor, &chunk, chunk.count)
-                if count < 0 && errno == EINTR { continue }
+                let count = pipes.read(into: &chunk)
                 guard count > 0 else { return nil }
                 buffer += chunk.prefix(count)
                 chunk.wipe()
