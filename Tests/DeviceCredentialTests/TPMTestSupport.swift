@@ -1,4 +1,5 @@
 import DeviceCredential
+import DeviceCredentialTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -33,27 +34,22 @@ enum TPMTestEnvironment {
         var standardError: String
     }
 
-    /// Runs a tool found on PATH and waits for it. A tool that leaves a daemon behind must not capture
-    /// its output: the daemon would hold the pipes open.
+    /// Runs a tool found on PATH and waits for it (blocking: `defer` blocks call it), through the test
+    /// support's ChildProcess: its output goes to files, which a daemon it leaves behind cannot hold open.
     @discardableResult
     static func run(
         _ tool: String, _ arguments: [String], environment extra: [String: String] = [:], captureOutput: Bool = true
     ) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.environment = environment.merging(extra) { $1 }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = captureOutput ? output : FileHandle.nullDevice
-        process.standardError = captureOutput ? error : FileHandle.nullDevice
-        try process.run()
-        let outputData = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
-        let errorData = captureOutput ? error.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-            standardError: String(decoding: errorData, as: UTF8.self))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (outputPath, errorPath) = (directory.path + "/output", directory.path + "/errors")
+        let child = try ChildProcess(
+            "/usr/bin/env", [tool] + arguments, environment: environment.merging(extra) { $1 },
+            standardOutput: captureOutput ? .file(outputPath) : .null,
+            standardError: captureOutput ? .file(errorPath) : .null)
+        let status = child.waitUntilExit()
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return Output(status: status, standardOutput: read(outputPath), standardError: read(errorPath))
     }
 
     /// Resets the TPM's dictionary-attack counter and lockout (the lockout hierarchy has no password on swtpm),
