@@ -18,13 +18,7 @@ public final class AgentBusService: Sendable {
     /// when there is no session bus, `prompt_failed` when the name is taken.
     public init(board: AgentBoard, logger: Logger) throws {
         let address = try SessionBusAddress.resolve()
-        var error: UnsafeMutablePointer<GError>?
-        let flags = GDBusConnectionFlags(
-            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
-                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue)
-        guard let connection = g_dbus_connection_new_for_address_sync(address, flags, nil, nil, &error) else {
-            throw GioError.consume(error, context: "cannot connect to the D-Bus session bus")
-        }
+        let connection = try PrivateBusConnection.open(address, context: "cannot connect to the D-Bus session bus")
         self.connection = connection
         handler = AgentBusHandler(connection: connection, board: board, logger: logger)
         let handlerPointer = Unmanaged.passRetained(handler).toOpaque()

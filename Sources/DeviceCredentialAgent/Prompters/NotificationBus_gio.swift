@@ -20,13 +20,7 @@ final class NotificationBus: Sendable {
     init() throws {
         // Not g_dbus_address_get_for_bus_sync: its last resort autolaunches a dbus-daemon.
         let address = try SessionBusAddress.resolve()
-        var error: UnsafeMutablePointer<GError>?
-        let flags = GDBusConnectionFlags(
-            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
-                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue)
-        guard let connection = g_dbus_connection_new_for_address_sync(address, flags, nil, nil, &error) else {
-            throw GioError.consume(error, context: "cannot connect to the D-Bus session bus")
-        }
+        let connection = try PrivateBusConnection.open(address, context: "cannot connect to the D-Bus session bus")
         self.connection = connection
         // The filter keeps the router alive until it is removed (it may still run during removal).
         let routerPointer = Unmanaged.passRetained(router).toOpaque()

@@ -35,12 +35,11 @@ public final class LoginSessionMonitor: Sendable {
         let address =
             environment("DBUS_SYSTEM_BUS_ADDRESS").flatMap { $0.isEmpty ? nil : $0 }
             ?? "unix:path=/run/dbus/system_bus_socket"
-        var error: UnsafeMutablePointer<GError>?
-        let flags = GDBusConnectionFlags(
-            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT.rawValue
-                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION.rawValue)
-        guard let connection = g_dbus_connection_new_for_address_sync(address, flags, nil, nil, &error) else {
-            throw Unavailable(description: "no system bus (\(Self.message(of: error)))")
+        let connection: OpaquePointer
+        do {
+            connection = try PrivateBusConnection.open(address, context: "no system bus")
+        } catch {
+            throw Unavailable(description: "\(error)")
         }
         do {
             guard let owner = try? Self.nameOwner(connection) else {
