@@ -74,6 +74,7 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
 
     /// Parses and runs; usage errors exit with 2 (as the devicecred CLI), not ArgumentParser's 64.
     static func main() async {
+        MallocArenas.limitToOne()
         do {
             var command = try parseAsRoot()
             if let agent = command as? DevicecredAgentCommand {
