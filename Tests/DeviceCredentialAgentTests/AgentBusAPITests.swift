@@ -142,7 +142,7 @@ struct AgentBusAPITests {
         #expect(profiles.contains("'keyKind': <'software'>"))
         let introspection = try await client.introspect()
         for member in [
-            "ListProfiles", "ListChallenges", "Approve", "Deny", "PollNow", "ChallengeReceived", "ChallengeResolved",
+            "ListProfiles", "ListChallenges", "Approve", "Deny", "Report", "PollNow", "ChallengeReceived", "ChallengeResolved",
             "ProfilesChanged",
         ] {
             #expect(introspection.contains(".\(member)"))

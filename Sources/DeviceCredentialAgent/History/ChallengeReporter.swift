@@ -25,6 +25,7 @@ public struct ChallengeReporter: Sendable {
                 try journal.send(
                     ChallengeReport.journalEntry(
                         for: request.challenge, profile: request.profileName, channel: channel, denied: denied))
+                logger.notice("reported to the journal as not mine", metadata: ["denied": "\(denied)"])
             } catch {
                 logger.warning("cannot write the report to the journal", metadata: ["error": "\(error)"])
             }
@@ -34,7 +35,9 @@ public struct ChallengeReporter: Sendable {
             executable: "/bin/sh", arguments: ["-c", command], input: ChallengeText.json(for: request))
         do {
             let result = try await process.run()
-            if result.exitStatus != 0 {
+            if result.exitStatus == 0 {
+                logger.info("the report command ran")
+            } else {
                 logger.warning(
                     "the report command failed",
                     metadata: ["exitStatus": "\(result.exitStatus.map(String.init) ?? "signal")"])

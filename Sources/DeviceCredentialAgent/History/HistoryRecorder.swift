@@ -18,6 +18,7 @@ public struct HistoryRecorder: Sendable {
         guard let history else { return }
         do {
             try history.append(HistoryEntry(challenge, profile: profile, outcome: outcome, channel: channel))
+            logger.debug("recorded in the history", metadata: ["outcome": "\(outcome)", "channel": "\(channel)"])
         } catch {
             logger.warning(
                 "cannot write the history of answers", metadata: ["error": "\(error)", "path": "\(history.path)"])

@@ -114,8 +114,10 @@ public final class NotificationPrompter: ChallengePrompter {
             let command = ChallengeText.approveCommand(for: request, rendering: render)
             body.append("Install zenity or kdialog, or use \(command), to approve.")
         }
-        var actions = [(key: "deny", label: "Deny"), (key: Self.reportAction, label: "This wasn't me")]
+        var actions = [(key: "deny", label: "Deny")]
         if canApprove { actions.insert((key: "approve", label: "Approve"), at: 0) }
+        // First: servers that right-align the buttons keep Approve and Deny where they were.
+        actions.insert((key: Self.reportAction, label: "This wasn't me"), at: 0)
         return try bus.notify(
             summary: ChallengeText.title(for: request), body: body.joined(separator: "\n"), actions: actions,
             hints: NotificationHints(
