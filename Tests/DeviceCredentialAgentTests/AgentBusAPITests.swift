@@ -175,7 +175,7 @@ struct AgentBusAPITests {
         let installed = try String(
             contentsOf: Self.sourceFile("Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service"),
             encoding: .utf8)
-        let environment = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"].map {
+        let environment = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_STATE_HOME"].map {
             "\($0)=\(home.environment()[$0] ?? "")"
         }
         let exec =

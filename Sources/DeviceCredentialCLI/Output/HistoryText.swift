@@ -10,8 +10,8 @@ enum HistoryText {
         let rows = entries.map { entry in
             [
                 TimeFormatting.timestamp(entry.time, now: now), entry.outcome.rawValue, entry.channel.rawValue,
-                DisplayText.terminal(entry.profile, limit: 24), shown(entry.action, limit: 32),
-                shown(entry.ipAddress, limit: 40),
+                DisplayText.terminal(entry.profile, limit: 32), shown(entry.action, limit: 32),
+                shown(entry.ipAddress, limit: 48),
                 entry.userAgent.map {
                     DisplayText.terminal(fullUserAgent ? $0 : UserAgentSummary.text(for: $0), limit: fullUserAgent ? 512 : 60)
                 } ?? "-",
