@@ -69,7 +69,8 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
     )
     var pinProgram: String = PrompterChoice.defaultPINProgram
 
-    @Option(help: "Shell command run on \"This wasn't me\"; gets the challenge as JSON on stdin.") var reportCommand: String?
+    @Option(help: "Shell command run on \"This wasn't me\"; gets the challenge as JSON on stdin.")
+    var reportCommand: String?
 
     @Option(name: .customLong("log-level"), help: "How much to log.")
     var logLevel = LogLevelArgument(.info)

@@ -20,10 +20,13 @@ let arguments = CommandLine.arguments
 guard arguments.count >= 4, let count = Int(arguments[3]) else {
     fail("usage: history-append-probe DIRECTORY WRITER COUNT [MAXIMUM_BYTES]", status: 2)
 }
-let maximumBytes = arguments.count > 4 ? Int(arguments[4]) ?? ChallengeHistory.defaultMaximumBytes : ChallengeHistory.defaultMaximumBytes
+let maximumBytes =
+    arguments.count > 4
+    ? Int(arguments[4]) ?? ChallengeHistory.defaultMaximumBytes : ChallengeHistory.defaultMaximumBytes
 let history = ChallengeHistory(directory: arguments[1], maximumBytes: maximumBytes)
 let writer = arguments[2]
-let userAgent = "Mozilla/5.0 \u{1B}[2K\r\n{\"forged\": true}\n" + String(repeating: writer, count: 400 / max(writer.count, 1))
+let userAgent =
+    "Mozilla/5.0 \u{1B}[2K\r\n{\"forged\": true}\n" + String(repeating: writer, count: 400 / max(writer.count, 1))
 for index in 0..<count {
     do {
         try history.append(

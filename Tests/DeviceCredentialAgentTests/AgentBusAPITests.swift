@@ -142,8 +142,8 @@ struct AgentBusAPITests {
         #expect(profiles.contains("'keyKind': <'software'>"))
         let introspection = try await client.introspect()
         for member in [
-            "ListProfiles", "ListChallenges", "Approve", "Deny", "Report", "PollNow", "ChallengeReceived", "ChallengeResolved",
-            "ProfilesChanged",
+            "ListProfiles", "ListChallenges", "Approve", "Deny", "Report", "PollNow", "ChallengeReceived",
+            "ChallengeResolved", "ProfilesChanged",
         ] {
             #expect(introspection.contains(".\(member)"))
         }

@@ -61,7 +61,10 @@ struct AnswerStateTests {
             (.keyNeedsPIN(.success(false)), [.send(approved: false, code: nil, pin: nil)]),
             (
                 .sent(.accepted(isVerified: false)),
-                [.log(.notice("challenge denied and reported", ["isVerified": "false"])), .report(denied: true), .finish]
+                [
+                    .log(.notice("challenge denied and reported", ["isVerified": "false"])), .report(denied: true),
+                    .finish,
+                ]
             ),
         ])
         // Withdrawn while the PIN is asked: nothing sent, still reported.

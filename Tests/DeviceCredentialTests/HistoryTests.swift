@@ -10,7 +10,8 @@ import Testing
 struct HistoryTests {
     static let hostileAgent = "x\u{1B}[1A\u{1B}[2K\rfrom 10.0.0.1\n{\"outcome\":\"approved\"}\u{2028}\u{9B}2J"
 
-    private func entry(_ id: String, outcome: HistoryOutcome = .denied, userAgent: String? = "Firefox") -> HistoryEntry {
+    private func entry(_ id: String, outcome: HistoryOutcome = .denied, userAgent: String? = "Firefox") -> HistoryEntry
+    {
         HistoryEntry(
             time: Date(timeIntervalSince1970: 1_790_000_000.7), profile: "work", challengeId: id, action: "signIn",
             ipAddress: "203.0.113.9", userAgent: userAgent, outcome: outcome, channel: .notification)
@@ -52,7 +53,8 @@ struct HistoryTests {
         let keys = Set((object as? [String: Any] ?? [:]).keys)
         #expect(keys == ["time", "profile", "challengeId", "action", "ipAddress", "userAgent", "outcome", "channel"])
         let kept = try #require(try history.read().entries.first?.userAgent)
-        #expect(kept.utf8.count <= HistoryEntry.maximumFieldBytes && kept.utf8.count >= HistoryEntry.maximumFieldBytes - 1)
+        #expect(
+            kept.utf8.count <= HistoryEntry.maximumFieldBytes && kept.utf8.count >= HistoryEntry.maximumFieldBytes - 1)
     }
 
     @Test("past the bound the file is rotated to history.jsonl.1: the two stay bounded, the newest entries kept")

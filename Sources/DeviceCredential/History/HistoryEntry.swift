@@ -37,7 +37,8 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
 
     /// An entry for `challenge`, with the context the prompt showed.
     public init(
-        _ challenge: AppChallenge, profile: String, outcome: HistoryOutcome, channel: HistoryChannel, time: Date = Date()
+        _ challenge: AppChallenge, profile: String, outcome: HistoryOutcome, channel: HistoryChannel,
+        time: Date = Date()
     ) {
         self.init(
             time: time, profile: profile, challengeId: challenge.challengeId, action: challenge.actionCode,

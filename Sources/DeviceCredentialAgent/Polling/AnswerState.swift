@@ -190,12 +190,8 @@ struct AnswerState {
     private func sent(isVerified: Bool) -> [AnswerEffect] {
         let approved = answer?.approved ?? false
         guard approved && !isVerified else {
-            return [
-                .log(
-                    .notice(
-                        approved ? "challenge approved" : isReported ? "challenge denied and reported" : "challenge denied",
-                        ["isVerified": "\(isVerified)"]))
-            ]
+            let denied: Logger.Message = isReported ? "challenge denied and reported" : "challenge denied"
+            return [.log(.notice(approved ? "challenge approved" : denied, ["isVerified": "\(isVerified)"]))]
         }
         guard !profile.usesNumberMatching else {
             return [

@@ -155,7 +155,8 @@ struct ProfilePoller: Sendable {
                 case .send(let approved, let code, let pin):
                     let sent = await send(challenge.challengeId, approved: approved, code: code, pin: pin, on: blocking)
                     if case .accepted(let isVerified) = sent {
-                        resolution = approved ? (isVerified ? .approved : .refused) : state.isReported ? .reported : .denied
+                        resolution =
+                            approved ? (isVerified ? .approved : .refused) : state.isReported ? .reported : .denied
                     }
                     next = sent.map(AnswerEvent.sent)
                 }

@@ -51,7 +51,8 @@ struct HistoryCommand: DevicecredSubcommand {
         }
         context.console.result(
             .array(entries.map(HistoryText.document)),
-            human: HistoryText.table(entries, now: now, fullUserAgent: detailOptions.full, hadAny: !reading.entries.isEmpty))
+            human: HistoryText.table(
+                entries, now: now, fullUserAgent: detailOptions.full, hadAny: !reading.entries.isEmpty))
     }
 }
 

@@ -13,7 +13,8 @@ enum HistoryText {
                 DisplayText.terminal(entry.profile, limit: 32), shown(entry.action, limit: 32),
                 shown(entry.ipAddress, limit: 48),
                 entry.userAgent.map {
-                    DisplayText.terminal(fullUserAgent ? $0 : UserAgentSummary.text(for: $0), limit: fullUserAgent ? 512 : 60)
+                    DisplayText.terminal(
+                        fullUserAgent ? $0 : UserAgentSummary.text(for: $0), limit: fullUserAgent ? 512 : 60)
                 } ?? "-",
             ]
         }
