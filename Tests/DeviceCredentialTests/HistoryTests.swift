@@ -104,12 +104,12 @@ struct HistoryTests {
         #expect(try mode(history.path) == 0o600)
     }
 
-    @Test("two processes appending 1500 large lines each at once: every line whole, none lost, each writer's in order")
+    @Test("two processes appending 3000 large lines each at once: every line whole, none lost, each writer's in order")
     func twoProcessesAppendAtOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let probe = try TestBinaries.path("history-append-probe")
-        let count = 1500
+        let count = 3000
         try await withThrowingTaskGroup(of: (status: Int32, output: String).self) { group in
             for writer in ["agent", "cli"] {
                 group.addTask { try await runProgram(probe, [directory.path, writer, "\(count)", "100000000"]) }
@@ -149,8 +149,14 @@ struct HistoryTests {
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             #expect(size <= 20000)
         }
-        // The newest of each writer survives every rotation.
-        #expect(reading.entries.contains { $0.challengeId == "agent-999" })
-        #expect(reading.entries.contains { $0.challengeId == "cli-999" })
+        // Nothing lost between rotations: what each writer has left is a contiguous run of its lines, in
+        // order, and the newest line of all is the last line of the writer that finished last.
+        for writer in ["agent", "cli"] {
+            let numbers = reading.entries.filter { $0.profile == writer }.compactMap {
+                Int($0.challengeId.dropFirst(writer.count + 1))
+            }
+            if let first = numbers.first { #expect(numbers == Array(first..<(first + numbers.count)), "\(writer)") }
+        }
+        #expect(["agent-999", "cli-999"].contains(reading.entries.last?.challengeId ?? ""))
     }
 }
