@@ -122,7 +122,8 @@ struct HistoryTests {
         #expect(reading.entries.count == 2 * count)
         for writer in ["agent", "cli"] {
             let ids = reading.entries.filter { $0.profile == writer }.map(\.challengeId)
-            #expect(ids == (0..<count).map { "\(writer)-\($0)" })
+            let whole = ids == (0..<count).map { "\(writer)-\($0)" }
+            #expect(whole, "\(writer): \(ids.count) of \(count) lines, in order: \(whole)")
         }
         // Both wrote while the other did: their lines are mixed, not one block after the other.
         let profiles = reading.entries.map(\.profile)
