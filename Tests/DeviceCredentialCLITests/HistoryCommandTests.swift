@@ -74,6 +74,24 @@ import Testing
         #expect(!file.contains(push.token) && !file.contains(second.token))
     }
 
+    @Test func denyReportOfAnAnsweredChallengeFailsButStillReports() async throws {
+        let (sandbox, user, profile) = try await Self.enrolledSandbox()
+        let journal = try TestJournal()
+        let push = try await sandbox.server.pushChallenge(userID: user)
+        let approved = try await sandbox.run("approve", push.challengeID, "--profile", profile)
+        #expect(approved.status == 0, "\(approved)")
+        let late = try await sandbox.run(
+            ["deny", "--report", push.challengeID, "--profile", profile],
+            environment: ["DEVICECRED_JOURNAL_SOCKET": journal.path])
+        #expect(late.status != 0, "the denial cannot be sent for an answered challenge: \(late)")
+        let entry = try journal.receive()
+        #expect(entry["DEVICECRED_CHALLENGE_ID"] == push.challengeID)
+        #expect(try #require(entry["MESSAGE"]).hasSuffix("the denial could not be sent (see the log)"))
+        let json = try await sandbox.run("history", "--json", "--profile", profile)
+        let outcomes = try #require(try json.json() as? [[String: Any]]).map { $0["outcome"] as? String }
+        #expect(outcomes == ["approved", "reported"])
+    }
+
     @Test func historyFiltersByProfileAndSinceAndSkipsUnreadableLines() async throws {
         let sandbox = try CLISandbox()
         let empty = try await sandbox.run("history")
