@@ -193,6 +193,13 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // Appends to a history of answers in a loop, for the test of two processes appending at once.
+        .executableTarget(
+            name: "history-append-probe",
+            dependencies: ["DeviceCredential"],
+            swiftSettings: strictSwift6
+        ),
+
         // What the test targets share: services of a test's own (a D-Bus session with gnome-keyring, swtpm,
         // devicecred-server) and the backend's and browser's HTTP calls. A regular target, so it builds
         // without the tests and throws errors instead of using the Testing module.

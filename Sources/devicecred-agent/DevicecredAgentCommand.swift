@@ -69,6 +69,9 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
     )
     var pinProgram: String = PrompterChoice.defaultPINProgram
 
+    @Option(help: "Shell command run on \"This wasn't me\"; gets the challenge as JSON on stdin.")
+    var reportCommand: String?
+
     @Option(name: .customLong("log-level"), help: "How much to log.")
     var logLevel = LogLevelArgument(.info)
 
@@ -147,7 +150,8 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
                     profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
                 profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter,
                 clock: session.map { ResumeAwareClock(resumes: $0.resumes) } ?? SystemAgentClock(),
-                presence: session?.presence ?? SessionPresence(), board: board, logger: logger)
+                presence: session?.presence ?? SessionPresence(), board: board, history: Self.history(logger: logger),
+                journal: JournalSocket.standard(), reportCommand: reportCommand, logger: logger)
             try agent.validateProfiles()
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
@@ -170,6 +174,16 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             return service
         } catch {
             logger.notice("no D-Bus API: apps cannot reach this agent", metadata: ["reason": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The history of answers in $XDG_STATE_HOME/devicecred, or nil (said once) without a home to keep it in.
+    private static func history(logger: Logger) -> ChallengeHistory? {
+        do {
+            return try ChallengeHistory.standard()
+        } catch {
+            logger.warning("no history of answers", metadata: ["reason": "\(error)"])
             return nil
         }
     }

@@ -88,5 +88,7 @@ extension DeviceCredentialError {
         public static let serverError = Code(rawValue: "server_error")
         /// A setting is invalid (API URL, profile name, namespace...).
         public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
+        /// The history of answers (`$XDG_STATE_HOME/devicecred/history.jsonl`) could not be written or read.
+        public static let historyFailure = Code(rawValue: "history_failure")
     }
 }

@@ -32,13 +32,18 @@ extension AgentBusNames {
             <method name="Deny">
               <arg name="challengeId" type="s" direction="in"/>
             </method>
+            <!-- "This wasn't me": denies (signed, as Deny), writes a journal entry (MESSAGE_ID
+                 c34eea090888491887b10966b87341e8), runs the agent's report command and records "reported". -->
+            <method name="Report">
+              <arg name="challengeId" type="s" direction="in"/>
+            </method>
             <!-- Every profile polls now instead of at its next interval. -->
             <method name="PollNow"/>
             <signal name="ChallengeReceived">
               <arg name="challenge" type="a{sv}"/>
             </signal>
-            <!-- how: approved, denied, refused (the server did not verify the approval), withdrawn (answered
-                 elsewhere or expired), unanswered (still pending for another device). -->
+            <!-- how: approved, denied, reported ("This wasn't me"), refused (the server did not verify the
+                 approval), withdrawn (answered elsewhere or expired), unanswered (still pending for another device). -->
             <signal name="ChallengeResolved">
               <arg name="challengeId" type="s"/>
               <arg name="profile" type="s"/>

@@ -77,7 +77,10 @@ final class AgentBusHandler: Sendable {
             answer(call, challengeId: text(body, 0), .approve(verificationCode: code.isEmpty ? nil : code))
         case (AgentBusNames.interface, "Deny", "s"), (nil, "Deny", "s"):
             answer(call, challengeId: text(body, 0), .deny)
-        case (AgentBusNames.interface, "Approve", _), (AgentBusNames.interface, "Deny", _):
+        case (AgentBusNames.interface, "Report", "s"), (nil, "Report", "s"):
+            answer(call, challengeId: text(body, 0), .report)
+        case (AgentBusNames.interface, "Approve", _), (AgentBusNames.interface, "Deny", _),
+            (AgentBusNames.interface, "Report", _):
             fail(call, .invalidArguments, "\(member) takes \(member == "Approve" ? "(ss)" : "(s)"), not (\(signature))")
         default:
             fail(call, .unknownMethod, "no method \(member) with signature (\(signature)) here")
@@ -91,13 +94,16 @@ final class AgentBusHandler: Sendable {
         let (board, logger) = (self.board, self.logger)
         logger.info(
             "answer received over D-Bus",
-            metadata: ["challengeId": "\(DisplayText.terminal(challengeId))", "approve": "\(decision != .deny)"])
+            metadata: [
+                "challengeId": "\(DisplayText.terminal(challengeId))",
+                "approve": "\(decision != .deny && decision != .report)", "report": "\(decision == .report)",
+            ])
         Task {
             defer { g_object_unref(UnsafeMutableRawPointer(box.message)) }
             do throws(AgentBoard.AnswerRefusal) {
                 let resolution = try await board.answer(challengeId, decision: decision)
                 switch resolution {
-                case .approved, .denied: self.reply(to: box.message, [])
+                case .approved, .denied, .reported: self.reply(to: box.message, [])
                 case .refused: self.fail(box.message, .wrongCode, "the server refused the code: it does not match")
                 case .withdrawn:
                     self.fail(box.message, .challengeGone, "the challenge was answered elsewhere or expired")

@@ -42,7 +42,7 @@ class Server(dbus.service.Object):
             "urgency": int(hints.get("urgency", -1)),
             "challengeId": str(hints.get("x-devicecred-challenge-id", "")),
         })
-        if self.answer in ("approve", "deny"):
+        if self.answer in ("approve", "deny", "report"):
             GLib.idle_add(self.click, nid, self.answer)
         return dbus.UInt32(nid)
 
@@ -80,7 +80,7 @@ class Server(dbus.service.Object):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
-    parser.add_argument("--answer", choices=["approve", "deny", "none"], default="none")
+    parser.add_argument("--answer", choices=["approve", "deny", "report", "none"], default="none")
     parser.add_argument("--markup", action="store_true")
     parser.add_argument("--no-actions", action="store_true")
     args = parser.parse_args()
