@@ -80,6 +80,9 @@ public final class AgentBoard: Sendable {
     /// Woken by ``pollNow()``: every profile polls at once.
     public let pollNowSignal = ResumeSignal()
 
+    /// Asks to show a challenge again (``showAgain(_:)``), heard by the prompt that is up for it.
+    let showAgainRequests = ShowAgainRequests()
+
     public init() {}
 
     /// The bus service's ear: called for each event, on the thread that caused it.
@@ -139,6 +142,7 @@ public final class AgentBoard: Sendable {
             )
         }
         waiting?.decision?.resume(returning: nil)
+        showAgainRequests.forget(challengeId)
         for waiter in waiting?.resolutionWaiters ?? [] { waiter(resolution) }
         if let open { listener?(.challengeResolved(challengeId: challengeId, profile: open.profile, resolution)) }
     }
