@@ -143,7 +143,7 @@ struct AgentBusAPITests {
         let introspection = try await client.introspect()
         for member in [
             "ListProfiles", "ListChallenges", "Approve", "Deny", "PollNow", "ChallengeReceived", "ChallengeResolved",
-            "ProfilesChanged",
+            "ProfilesChanged", "ShowChallenge", "RegisterPrompter", "UnregisterPrompter",
         ] {
             #expect(introspection.contains(".\(member)"))
         }

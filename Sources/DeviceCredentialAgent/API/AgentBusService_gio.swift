@@ -233,8 +233,11 @@ final class AgentBusHandler: Sendable {
 
     private func array(_ dictionaries: [OpaquePointer]) -> OpaquePointer? {
         let children = dictionaries.map { Optional($0) }
-        return children.withUnsafeBufferPointer {
-            g_variant_new_array(g_variant_type_checked_("a{sv}"), $0.baseAddress, gsize($0.count))
+        // The type's C string must outlive the call that reads it: not a temporary of an argument.
+        return children.withUnsafeBufferPointer { values in
+            "a{sv}".withCString {
+                g_variant_new_array(g_variant_type_checked_($0), values.baseAddress, gsize(values.count))
+            }
         }
     }
 }
@@ -243,8 +246,10 @@ private func dictionaryVariant(_ entries: [(String, OpaquePointer?)]) -> OpaqueP
     let children: [OpaquePointer?] = entries.map {
         g_variant_new_dict_entry(g_variant_new_string($0.0), g_variant_new_variant($0.1))
     }
-    return children.withUnsafeBufferPointer {
-        g_variant_new_array(g_variant_type_checked_("{sv}"), $0.baseAddress, gsize($0.count))!
+    return children.withUnsafeBufferPointer { values in
+        "{sv}".withCString {
+            g_variant_new_array(g_variant_type_checked_($0), values.baseAddress, gsize(values.count))!
+        }
     }
 }
 
