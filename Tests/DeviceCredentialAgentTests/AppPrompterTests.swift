@@ -99,6 +99,24 @@ struct AppPrompterTests {
         #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
     }
 
+    @Test("an app whose Ask fails: the agent's own prompter asks at once; the app's error is logged escaped")
+    func fallbackWhenTheAppFails() async throws {
+        let bus = try await PrivateSessionBus()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try await agent(on: bus, then: "exit 0")
+        let app = try await ExamplePrompter.start(
+            on: bus, [Fixtures.directory.appendingPathComponent("failing-prompter.py").path])
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await app.stdout.waitForLine(containing: "failing the question")
+        let warning = try await agent.stderr.waitForLine(containing: "the app prompter did not answer")
+        #expect(warning.contains("org.example.Error.Broken this app is broken"))
+        #expect(!warning.contains("\u{1B}"))
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ownAsked)))
+        #expect((json as? [String: Any])?["challengeId"] as? String == push.challengeID)
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
+    }
+
     @Test("answered elsewhere (devicecred deny): the app gets Cancel for the challenge it was asked about")
     func cancelReachesTheApp() async throws {
         let bus = try await PrivateSessionBus()

@@ -10,9 +10,15 @@ enum ExamplePrompter {
 
     /// Starts it with `--answer answer` and returns once the agent took its registration.
     static func start(on bus: PrivateSessionBus, answer: String) async throws -> RunningProcess {
+        try await start(on: bus, [script, "--answer", answer])
+    }
+
+    /// Starts a Python program built on it (`arguments` begin with the script) on `bus`; returns once
+    /// the agent took its registration.
+    static func start(on bus: PrivateSessionBus, _ arguments: [String]) async throws -> RunningProcess {
         // Debian's python3, which python3-gi installs into (not a python3 of pyenv or a venv on PATH).
         let app = try await RunningProcess(
-            "/usr/bin/python3", [script, "--answer", answer],
+            "/usr/bin/python3", arguments,
             environment: bus.environment.merging(["PYTHONUNBUFFERED": "1", "LC_ALL": "C.UTF-8"]) { $1 },
             stopSignal: SIGKILL)
         try await app.stdout.waitForLine(containing: "registered as the agent's prompter")
