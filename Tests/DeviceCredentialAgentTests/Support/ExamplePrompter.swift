@@ -19,7 +19,9 @@ enum ExamplePrompter {
         // Debian's python3, which python3-gi installs into (not a python3 of pyenv or a venv on PATH).
         let app = try await RunningProcess(
             "/usr/bin/python3", arguments,
-            environment: bus.environment.merging(["PYTHONUNBUFFERED": "1", "LC_ALL": "C.UTF-8"]) { $1 },
+            environment: bus.environment.merging([
+                "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "LC_ALL": "C.UTF-8",
+            ]) { $1 },
             stopSignal: SIGKILL)
         try await app.stdout.waitForLine(containing: "registered as the agent's prompter")
         return app
