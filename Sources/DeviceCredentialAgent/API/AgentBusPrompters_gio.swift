@@ -17,7 +17,8 @@ extension AgentBusHandler: AppPrompterAsking {
         }
         let registrant = AppPrompterSlot.Registrant(busName: sender, objectPath: objectPath)
         do {
-            try prompterSlot.register(registrant)
+            // Registered already: its name is watched.
+            guard try prompterSlot.register(registrant) else { return reply(to: call, []) }
         } catch {
             let holder = if case .taken(let holder) = error { holder.busName } else { "another app" }
             return fail(call, .prompterRegistered, "\(holder) is the agent's prompter: one app at a time")

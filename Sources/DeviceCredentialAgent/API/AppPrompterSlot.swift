@@ -23,14 +23,17 @@ final class AppPrompterSlot: Sendable {
 
     var current: Registrant? { registrant.withLock { $0 } }
 
-    /// Takes the slot; registering again with the same name and object is a no-op.
-    func register(_ newcomer: Registrant) throws(Refusal) {
+    /// Takes the slot, and returns true; registering again with the same name and object changes
+    /// nothing and returns false.
+    @discardableResult
+    func register(_ newcomer: Registrant) throws(Refusal) -> Bool {
         let changed = try registrant.withLock { (current: inout Registrant?) throws(Refusal) -> Bool in
             if let current, current != newcomer { throw .taken(by: current) }
             defer { current = newcomer }
             return current == nil
         }
         if changed { changes.fire() }
+        return changed
     }
 
     /// Empties the slot when `leaving` holds it.
