@@ -148,7 +148,9 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             let agent = DeviceCredentialAgent(
                 configuration: AgentConfiguration(
                     profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
-                profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter,
+                // With the API, an app registered as prompter is asked instead, and ShowChallenge asks again.
+                profileStore: try ProfileStore.standard(), prompter: api?.prompter(routing: prompter) ?? prompter,
+                pinPrompter: pinPrompter,
                 clock: session.map { ResumeAwareClock(resumes: $0.resumes) } ?? SystemAgentClock(),
                 presence: session?.presence ?? SessionPresence(), board: board, history: Self.history(logger: logger),
                 journal: JournalSocket.standard(), reportCommand: reportCommand, logger: logger)

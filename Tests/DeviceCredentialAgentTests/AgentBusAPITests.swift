@@ -143,7 +143,7 @@ struct AgentBusAPITests {
         let introspection = try await client.introspect()
         for member in [
             "ListProfiles", "ListChallenges", "Approve", "Deny", "Report", "PollNow", "ChallengeReceived",
-            "ChallengeResolved", "ProfilesChanged",
+            "ChallengeResolved", "ProfilesChanged", "ShowChallenge", "RegisterPrompter", "UnregisterPrompter",
         ] {
             #expect(introspection.contains(".\(member)"))
         }

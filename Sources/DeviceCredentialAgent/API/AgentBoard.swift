@@ -84,6 +84,9 @@ public final class AgentBoard: Sendable {
     /// Woken by ``pollNow()``: every profile polls at once.
     public let pollNowSignal = ResumeSignal()
 
+    /// Asks to show a challenge again (``showAgain(_:)``), heard by the prompt that is up for it.
+    let showAgainRequests = ShowAgainRequests()
+
     public init() {}
 
     /// The bus service's ear: called for each event, on the thread that caused it.
@@ -145,6 +148,7 @@ public final class AgentBoard: Sendable {
             )
         }
         waiting?.decision?.resume(returning: nil)
+        showAgainRequests.forget(challengeId)
         for waiter in waiting?.resolutionWaiters ?? [] { waiter(resolution) }
         if let open { listener?(.challengeResolved(challengeId: challengeId, profile: open.profile, resolution)) }
         return waiting?.decidedByApp ?? false
@@ -155,6 +159,11 @@ public final class AgentBoard: Sendable {
         let decision = await waitForAppDecision(challengeId)
         if decision != nil { state.withLock { $0.answers[challengeId]?.decidedByApp = true } }
         return decision
+    }
+
+    /// The decision on open challenge `challengeId` came from the app registered as prompter.
+    func decidedByAppPrompter(_ challengeId: String) {
+        state.withLock { $0.answers[challengeId]?.decidedByApp = true }
     }
 
     /// Whether the decision on open challenge `challengeId` came from an app.

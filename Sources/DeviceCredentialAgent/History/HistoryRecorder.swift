@@ -35,6 +35,8 @@ public struct HistoryRecorder: Sendable {
         switch prompter {
         case is TerminalPrompter: return .terminal
         case is CommandPrompter: return .command
+        // An app's answer through the router is marked on the board (`.dbusApp`); else it was the own prompter.
+        case let router as PromptRouter: return channel(of: router.own)
         default: return .notification
         }
     }
