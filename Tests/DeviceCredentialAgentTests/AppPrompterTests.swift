@@ -23,7 +23,7 @@ struct AppPrompterTests {
         let agent = try await RunningProcess.agent(
             [
                 "--prompt", "command", "--prompt-command", "cat > \"$XDG_RUNTIME_DIR/own.json\"; \(then)",
-                "--interval", "0.2", "--log-level", "info",
+                "--interval", "0.2", "--log-level", "debug",
             ],
             home: home, environment: bus.environment)
         try await agent.stderr.waitForLine(containing: "D-Bus API offered")
