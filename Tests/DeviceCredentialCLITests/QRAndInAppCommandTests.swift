@@ -135,4 +135,53 @@ import Testing
         let badAction = try await sandbox.run("verify", "--action", "a/b", "--profile", profile)
         #expect(badAction.status == 2, "\(badAction)")
     }
+
+    @Test func claimOnATerminalShowsTheSignInAndAsks() async throws {
+        let (sandbox, _, profile) = try await Self.enrolled("tty", namespaces: [["--namespace", "qr"]])
+        let code = try await sandbox.server.createQRCode()
+        let terminal = try await TerminalSession(
+            ["claim", code.challengeID, "--profile", profile], environment: sandbox.environment)
+        try await terminal.waitFor("Approve this sign-in? [y/N] ")
+        #expect(terminal.transcript.contains("QR-code challenge \(code.challengeID) claimed"))
+        #expect(try await sandbox.server.poll(code)["isClaimed"] as? Bool == true)
+        terminal.type("y")
+        #expect(try await terminal.exitStatus() == 0, "\(terminal.transcript)")
+        #expect(try await sandbox.server.poll(code)["isVerified"] as? Bool == true)
+
+    }
+
+    @Test func claimOnATerminalTakesTheNumberMatchingCode() async throws {
+        let server = try await PrivateServer(numberMatchingAction: "signIn")
+        defer { server.stop() }
+        let sandbox = try CLISandbox(server: server.api)
+        let user = TestEnvironment.uniqueName("cli-nm-user")
+        let profile = TestEnvironment.uniqueName("nm")
+        let token = try await server.api.track(userID: user, action: "enroll").token
+        let file = try sandbox.writeFile("token", token, mode: 0o600)
+        let enrolled = try await sandbox.run(
+            ["enroll", "--namespace", "qr", "--number-matching", "--key-store", "file", "--token-file", file,
+             "--profile", profile] + sandbox.serverOptions)
+        try #require(enrolled.status == 0, "\(enrolled)")
+
+        let wrong = try await server.api.createQRCode()
+        let shownCode = try #require(wrong.verificationCode, "the server was started with number matching")
+        let mistyped = try await TerminalSession(
+            ["claim", wrong.challengeID, "--profile", profile], environment: sandbox.environment)
+        try await mistyped.waitFor("Approve this sign-in? [y/N] ")
+        mistyped.type("y")
+        try await mistyped.waitFor("Code shown in the browser: ")
+        mistyped.type(shownCode == "10" ? "11" : "10")
+        #expect(try await mistyped.exitStatus() == 9, "\(mistyped.transcript)")
+        #expect(try await server.api.poll(wrong)["isVerified"] as? Bool == false)
+
+        let right = try await server.api.createQRCode()
+        let typed = try await TerminalSession(
+            ["claim", right.challengeID, "--profile", profile], environment: sandbox.environment)
+        try await typed.waitFor("Approve this sign-in? [y/N] ")
+        typed.type("y")
+        try await typed.waitFor("Code shown in the browser: ")
+        typed.type(try #require(right.verificationCode))
+        #expect(try await typed.exitStatus() == 0, "\(typed.transcript)")
+        #expect(try await server.api.poll(right)["isVerified"] as? Bool == true)
+    }
 }
