@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 
@@ -62,31 +61,9 @@ struct QRCodeController: Sendable {
         if let custom = body.custom {
             guard case .object = custom else { throw APIError.invalidRequest("field 'custom' must be an object") }
         }
-        var action: ActionRecord?
-        if let claims {
-            guard actionCode.isSameIdentifier(as: claims.other.actionCode) else {
-                throw APIError.invalidRequest("action does not match the token's action")
-            }
-            action = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey)
-            guard let action else { throw APIError.notFound("the token's action does not exist") }
-            guard action.state == .challengeRequired else {
-                throw APIError.invalidRequest("the action is \(action.state.rawValue), not CHALLENGE_REQUIRED")
-            }
-        }
-        let challenge = QRChallengeRecord(
-            id: UUID().uuidString.lowercased(),
-            deviceCode: Self.randomCode(),
-            actionCode: actionCode,
-            idempotencyKey: action?.idempotencyKey,
-            userId: action?.userId,
-            custom: body.custom ?? action?.attributes.custom,
-            userAgent: action?.attributes.userAgent ?? request.headers[.userAgent].map { String($0.prefix(512)) },
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(services.configuration.challengeTTL),
-            verificationCode: services.policy(for: actionCode).numberMatching ? String(Int.random(in: 10...99)) : nil
-        )
-        try await services.repository.insertQRChallenge(challenge)
-        services.logger.info("QR-code challenge created", metadata: ["challengeId": "\(challenge.id)"])
+        let challenge = try await QRChallenges(services: services).create(
+            actionCode: actionCode, custom: body.custom, claims: claims, userAgent: request.headers[.userAgent],
+            at: now)
         return try JSONBody.response(
             CreateResponse(
                 challengeId: challenge.id, expiresAt: challenge.expiresAt.iso8601, deviceCode: challenge.deviceCode,
@@ -96,25 +73,17 @@ struct QRCodeController: Sendable {
     @Sendable func poll(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(PollBody.self, from: request)
-        let now = services.now
-        guard let challenge = try await services.repository.qrChallenge(id: body.challengeId),
-            Self.constantTimeEqual(challenge.deviceCode, body.deviceCode)
-        else { throw APIError.notFound("no QR-code challenge with this challengeId and deviceCode") }
-        let isClaimed = challenge.claimedBy != nil
         let response: PollResponse
-        switch challenge.status {
-        case .pending, .claimed:
-            // Past its expiry nobody can answer it any more: consumed, so the browser stops polling.
-            let isOver = challenge.expiresAt <= now
-            response = PollResponse(isClaimed: isClaimed, isVerified: false, isConsumed: isOver)
-        case .rejected, .failed:
-            response = PollResponse(isClaimed: isClaimed, isVerified: false, isConsumed: true)
-        case .approved:
-            guard let key = challenge.idempotencyKey, let action = try await services.repository.action(idempotencyKey: key)
-            else { throw APIError.notFound("the challenge's action does not exist") }
-            response = PollResponse(
-                isClaimed: true, isVerified: true, isConsumed: true,
-                token: services.tokens.token(for: action, scope: nil, at: now))
+        switch try await QRChallenges(services: services).progress(
+            of: body.challengeId, deviceCode: body.deviceCode, at: services.now)
+        {
+        case .waiting(let challenge):
+            response = PollResponse(isClaimed: challenge.claimedBy != nil, isVerified: false, isConsumed: false)
+        case .expired(let challenge), .rejected(let challenge):
+            // Over without a token: consumed, so the browser stops polling.
+            response = PollResponse(isClaimed: challenge.claimedBy != nil, isVerified: false, isConsumed: true)
+        case .approved(_, let token, _):
+            response = PollResponse(isClaimed: true, isVerified: true, isConsumed: true, token: token)
         }
         return try JSONBody.response(response)
     }
@@ -178,15 +147,6 @@ struct QRCodeController: Sendable {
         services.logger.info(
             "QR-code challenge answered", metadata: ["challengeId": "\(challenge.id)", "status": "\(status.rawValue)"])
         return try JSONBody.response(DeviceController.AnswerResponse(isVerified: status == .approved))
-    }
-
-    /// A secret only the creating browser knows: 32 random bytes, hex.
-    private static func randomCode() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-    }
-
-    private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        Data(SHA256.hash(data: Data(lhs.utf8))) == Data(SHA256.hash(data: Data(rhs.utf8)))
     }
 }
 
