@@ -137,7 +137,8 @@ struct DeviceController: Sendable {
                 throw APIError.invalidRequest("this publicKey is registered to another user")
             }
             guard existing.verificationMethod == method else {
-                throw APIError.invalidRequest("this publicKey is registered in another namespace: use a key per namespace")
+                throw APIError.invalidRequest(
+                    "this publicKey is registered in another namespace: use a key per namespace")
             }
             return try JSONBody.response(Self.credential(existing))
         case .userHasAuthenticator:

@@ -14,7 +14,8 @@ extension HostedPageController {
             let form = try await FormBody.decode(QRCodeForm.self, from: request)
             let claims = try services.authentication.requireToken(form.token, at: now)
             let challenge = try await QRChallenges(services: services).create(
-                actionCode: claims.other.actionCode, custom: nil, claims: claims, userAgent: request.headers[.userAgent],
+                actionCode: claims.other.actionCode, custom: nil, claims: claims,
+                userAgent: request.headers[.userAgent],
                 at: now)
             let action = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey)
             return HTMLResponse.seeOther(

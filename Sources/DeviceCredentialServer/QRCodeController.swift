@@ -97,14 +97,17 @@ struct QRCodeController: Sendable {
             throw APIError.unauthorized("the signature does not sign the challengeId")
         }
         let claimed: QRChallengeRecord
-        switch try await services.repository.claimQRChallenge(id: body.challengeId, by: authenticator, at: services.now) {
+        switch try await services.repository.claimQRChallenge(id: body.challengeId, by: authenticator, at: services.now)
+        {
         case .claimed(let challenge): claimed = challenge
         case .notFound: throw APIError.notFound("no QR-code challenge with this id for this credential")
         case .expired: throw APIError.expired("the challenge has expired")
         case .unavailable(.claimed): throw APIError.alreadyClaimed()
         case .unavailable: throw APIError.alreadyAnswered()
         }
-        let action = try await claimed.idempotencyKey.asyncFlatMap { try await services.repository.action(idempotencyKey: $0) }
+        let action = try await claimed.idempotencyKey.asyncFlatMap {
+            try await services.repository.action(idempotencyKey: $0)
+        }
         services.logger.info("QR-code challenge claimed", metadata: ["challengeId": "\(claimed.id)"])
         return try JSONBody.response(
             ClaimResponse(

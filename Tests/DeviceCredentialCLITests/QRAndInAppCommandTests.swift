@@ -107,7 +107,8 @@ import Testing
         #expect(unknown.status == 7, "\(unknown)")  // gone or never there: challenge unavailable
         let noQR = try CLISandbox()
         let pushOnly = TestEnvironment.uniqueName("push-only")
-        _ = try await noQR.enroll(userID: TestEnvironment.uniqueName("u"), profile: pushOnly, extra: ["--key-store", "file"])
+        _ = try await noQR.enroll(
+            userID: TestEnvironment.uniqueName("u"), profile: pushOnly, extra: ["--key-store", "file"])
         let notEnrolled = try await noQR.run("claim", code.challengeID, "--approve", "--profile", pushOnly)
         #expect(notEnrolled.status == 3 && notEnrolled.stderr.contains("enroll --namespace qr"), "\(notEnrolled)")
     }
@@ -159,8 +160,10 @@ import Testing
         let token = try await server.api.track(userID: user, action: "enroll").token
         let file = try sandbox.writeFile("token", token, mode: 0o600)
         let enrolled = try await sandbox.run(
-            ["enroll", "--namespace", "qr", "--number-matching", "--key-store", "file", "--token-file", file,
-             "--profile", profile] + sandbox.serverOptions)
+            [
+                "enroll", "--namespace", "qr", "--number-matching", "--key-store", "file", "--token-file", file,
+                "--profile", profile,
+            ] + sandbox.serverOptions)
         try #require(enrolled.status == 0, "\(enrolled)")
 
         let wrong = try await server.api.createQRCode()

@@ -11,7 +11,8 @@ import Testing
         try await withServer { harness in
             let device = TestDevice()
             let enrollment = try await harness.track("zoe", "enroll")
-            #expect(try await harness.addCredential(device, token: enrollment.token, namespace: "qr-code").status == .ok)
+            #expect(
+                try await harness.addCredential(device, token: enrollment.token, namespace: "qr-code").status == .ok)
             let tracked = try await harness.track("zoe", "signIn", ["redirectUrl": "https://app.example/done"])
             #expect(tracked.state == "CHALLENGE_REQUIRED")
 

@@ -222,7 +222,8 @@ import Testing
                 .post, "client/challenge/qr-code", auth: .bearer("not.a.jwt"), json: ["action": "signIn"])
             #expect(badBearer.isError("unauthorized"))
             let noAction = try await harness.send(.post, "client/challenge/qr-code", auth: .tenant(), json: [:])
-            #expect(noAction.isError("invalid_request") && noAction.string("errorDescription") == "missing field 'action'")
+            #expect(
+                noAction.isError("invalid_request") && noAction.string("errorDescription") == "missing field 'action'")
             for action in ["", "a/b", "line\nbreak", String(repeating: "x", count: 300)] {
                 let reply = try await harness.send(
                     .post, "client/challenge/qr-code", auth: .tenant(), json: ["action": action])
@@ -262,7 +263,8 @@ import Testing
                     json: ["challengeId": "x", "publicKey": device.publicKey, "signature": device.signature(for: "x")])
                 #expect(unknownKey.isError("invalid_credential"), "\(path)")
                 let wrongType = try await harness.send(
-                    .post, path, auth: .tenant(), json: ["challengeId": 7, "publicKey": device.publicKey, "signature": "x"])
+                    .post, path, auth: .tenant(),
+                    json: ["challengeId": 7, "publicKey": device.publicKey, "signature": "x"])
                 #expect(wrongType.string("errorDescription") == "field 'challengeId' must be a string", "\(path)")
             }
             let answer = try await harness.send(

@@ -113,7 +113,9 @@ import Testing
             let rejected = try await create()
             let rejectedId = rejected.string("challengeId")!
             #expect(try await claim(harness, device, rejectedId).status == .ok)
-            #expect(try await harness.answer(device, rejectedId, approved: false, namespace: "qr-code").bool("isVerified") == false)
+            #expect(
+                try await harness.answer(device, rejectedId, approved: false, namespace: "qr-code").bool("isVerified")
+                    == false)
             let verdict = try await pollQR(harness, rejected)
             #expect(verdict.bool("isClaimed") == true && verdict.bool("isConsumed") == true)
             #expect(verdict.bool("isVerified") == false && verdict.string("token") == nil)

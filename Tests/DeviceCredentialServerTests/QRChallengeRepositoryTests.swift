@@ -33,7 +33,8 @@ import Testing
         _ = try await repository.insertAuthenticator(inApp, onlyAsFirst: false)
         #expect(try await repository.authenticators(userId: "alice").map(\.verificationMethod) == [.qrCode, .inApp])
         // A record stored before there were kinds has no verificationMethod: it is a push credential.
-        let old = #"{"id":"o","userId":"u","publicKey":"k","deviceName":"d","devicePlatform":"linux","createdAt":1,"verifiedAt":1}"#
+        let old =
+            #"{"id":"o","userId":"u","publicKey":"k","deviceName":"d","devicePlatform":"linux","createdAt":1,"verifiedAt":1}"#
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         #expect(try decoder.decode(AuthenticatorRecord.self, from: Data(old.utf8)).verificationMethod == .push)
@@ -92,7 +93,9 @@ import Testing
             stateUpdatedAt: t0)
         _ = try await repository.insertActionIfAbsent(tracked)
         try await repository.insertQRChallenge(challenge("c", action: "k", user: "alice"))
-        #expect(try await repository.claimQRChallenge(id: "c", by: authenticator("m", user: "mallory"), at: t0) == .notFound)
+        #expect(
+            try await repository.claimQRChallenge(id: "c", by: authenticator("m", user: "mallory"), at: t0) == .notFound
+        )
         let device = authenticator("a")
         #expect(try await repository.claimQRChallenge(id: "c", by: device, at: t0.addingTimeInterval(301)) == .expired)
         guard case .claimed = try await repository.claimQRChallenge(id: "c", by: device, at: t0) else {

@@ -38,9 +38,12 @@ struct QRAndInAppTests {
 
         // The push key is where it always was; the others beside it, under names no profile can have.
         let keys = [
-            name, name + "@qr-code", name + "@in-app", name + "@in-app~" + Base64.urlEncodeUnpadded(Array("alice".utf8)),
+            name, name + "@qr-code", name + "@in-app",
+            name + "@in-app~" + Base64.urlEncodeUnpadded(Array("alice".utf8)),
         ]
-        let publicKeys = try keys.map { try SoftwareKeyFactory().loadKey(from: #require(try store.loadKey(profile: $0))).publicKey }
+        let publicKeys = try keys.map {
+            try SoftwareKeyFactory().loadKey(from: #require(try store.loadKey(profile: $0))).publicKey
+        }
         #expect(Set(publicKeys).count == 4)
         #expect(publicKeys[0] == (try client.localPublicKey()))
         #expect(publicKeys[1] == (try client.qr.localKeySummary()?.publicKey))
@@ -51,7 +54,8 @@ struct QRAndInAppTests {
         let listed = try await server.authenticators(userID: userID)
         #expect(listed.map(\.method) == ["PUSH", "QR_CODE", "IN_APP", "IN_APP"])
         #expect(try await client.qr.getCredential().userAuthenticatorId == qr.userAuthenticatorId)
-        #expect(try await client.inApp.getCredential(username: "alice").userAuthenticatorId == alice.userAuthenticatorId)
+        #expect(
+            try await client.inApp.getCredential(username: "alice").userAuthenticatorId == alice.userAuthenticatorId)
 
         // Removing one namespace's credential leaves the others alone.
         #expect(try await client.qr.removeCredential() == qr.userAuthenticatorId)
@@ -73,8 +77,10 @@ struct QRAndInAppTests {
         _ = try await client.qr.addCredential(token: try enrollToken(server, userID))
         let signIn = try await server.track(
             userID: userID, action: "signIn",
-            body: ["userAgent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
-                   "ipAddress": "198.51.100.7", "custom": ["note": "<b>hi</b>"]])
+            body: [
+                "userAgent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+                "ipAddress": "198.51.100.7", "custom": ["note": "<b>hi</b>"],
+            ])
         let code = try await server.createQRCode(token: signIn.token)
 
         let context = try await client.qr.claimChallenge(challengeId: code.challengeID)

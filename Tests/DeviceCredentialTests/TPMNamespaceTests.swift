@@ -16,7 +16,9 @@ extension TPMTests {
                 name: "tpm-ns", apiURL: server.apiURL, tenantID: server.tenantID, keyStore: .memory, keyKind: .tpm)
             let store = InMemoryKeyStore()
             let client = try DeviceCredentialClient(profile: profile, keyStore: store, keyFactory: TPMKeyFactory())
-            let token = { try await server.track(userID: userID, action: "enroll", body: ["scope": "add:authenticators"]).token }
+            let token = {
+                try await server.track(userID: userID, action: "enroll", body: ["scope": "add:authenticators"]).token
+            }
             _ = try await client.qr.addCredential(token: try await token())
             _ = try await client.inApp.addCredential(token: try await token())
             #expect(try store.loadKey(profile: "tpm-ns@qr-code")?.kind == .tpm)

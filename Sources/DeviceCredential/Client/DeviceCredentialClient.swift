@@ -47,7 +47,8 @@ public final class DeviceCredentialClient: Sendable {
         logger: Logger, now: @escaping @Sendable () -> Date
     ) throws {
         session = try DeviceAPISession(
-            profile: profile, keyStore: keyStore, keyFactory: keyFactory, transport: transport, logger: logger, now: now)
+            profile: profile, keyStore: keyStore, keyFactory: keyFactory, transport: transport, logger: logger, now: now
+        )
         slot = try KeySlot(profile: profile, namespace: profile.namespace)
     }
 

@@ -57,14 +57,16 @@ public struct InAppClient: Sendable {
     {
         let key = try session.loadKey(try slot(username))
         let challengeResponse = try await session.send(
-            .post, base + "/client/challenge", body: try DeviceAPISession.encode(Wire.InAppChallengeRequest(action: action)))
+            .post, base + "/client/challenge",
+            body: try DeviceAPISession.encode(Wire.InAppChallengeRequest(action: action)))
         let challenge = try ResponseInterpreter.decode(Wire.InAppChallenge.self, from: challengeResponse)
         let body = Wire.SignedChallengeRequest(
             challengeId: challenge.challengeId, publicKey: key.publicKey.base64Representation,
             signature: try key.signature(for: challenge.challengeId).base64Representation)
         let authorization = action == nil ? token.map { "Bearer " + $0 } : nil
         let response = try await session.send(
-            .post, base + "/client/verify/in-app", authorization: authorization, body: try DeviceAPISession.encode(body))
+            .post, base + "/client/verify/in-app", authorization: authorization, body: try DeviceAPISession.encode(body)
+        )
         let verified = try ResponseInterpreter.decode(Wire.InAppVerified.self, from: response)
         session.logger.info(
             "in-app verification made",

@@ -57,9 +57,11 @@ public struct QRCodeClient: Sendable {
             .post, credentialURL + "/challenge/claim", body: try DeviceAPISession.encode(body))
         let claimed = try ResponseInterpreter.decode(Wire.ClaimedChallenge.self, from: response)
         guard claimed.success != false else {
-            throw DeviceCredentialError(code: .claimRefused, message: "the service refused to let this machine claim the challenge")
+            throw DeviceCredentialError(
+                code: .claimRefused, message: "the service refused to let this machine claim the challenge")
         }
-        session.logger.info("QR-code challenge claimed", metadata: ["challengeId": "\(DisplayText.terminal(challengeId))"])
+        session.logger.info(
+            "QR-code challenge claimed", metadata: ["challengeId": "\(DisplayText.terminal(challengeId))"])
         return QRChallengeContext(
             challengeId: challengeId, actionCode: claimed.actionCode, idempotencyKey: claimed.idempotencyKey,
             ipAddress: claimed.ipAddress, userAgent: claimed.userAgent, custom: claimed.custom,
@@ -78,7 +80,8 @@ public struct QRCodeClient: Sendable {
         let body = Wire.UpdateChallengeRequest(
             challengeId: challengeId, publicKey: key.publicKey.base64Representation, approved: approved,
             signature: try key.signature(for: challengeId).base64Representation, verificationCode: verificationCode)
-        let response = try await session.send(.post, credentialURL + "/challenge", body: try DeviceAPISession.encode(body))
+        let response = try await session.send(
+            .post, credentialURL + "/challenge", body: try DeviceAPISession.encode(body))
         let verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
         session.logger.info(
             "QR-code challenge answered",

@@ -65,7 +65,8 @@ extension DeviceProfile {
             && (suffix.count == 1 || (!suffix[1].isEmpty && suffix[1].utf8.allSatisfy(isBase64URLByte)))
             && keyName.utf8.count <= 250
         guard valid else {
-            throw DeviceCredentialError(code: .invalidConfiguration, message: "'\(DisplayText.terminal(keyName, limit: 80))' is not a key name")
+            throw DeviceCredentialError(
+                code: .invalidConfiguration, message: "'\(DisplayText.terminal(keyName, limit: 80))' is not a key name")
         }
     }
 }

@@ -34,7 +34,8 @@ struct ClaimCommand: DevicecredSubcommand {
     }
 
     @Argument(
-        help: ArgumentHelp("The challenge id, the scanned text of the QR code, or - for standard input.", valueName: "challenge"))
+        help: ArgumentHelp(
+            "The challenge id, the scanned text of the QR code, or - for standard input.", valueName: "challenge"))
     var challenge: String
 
     @Flag var answer: Answer?

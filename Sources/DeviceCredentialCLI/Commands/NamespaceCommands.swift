@@ -22,7 +22,8 @@ extension EnrollCommand {
         try store.save(profile)
         guard let key = try credential.keySummary() else {
             throw CommandFailure(
-                code: "key_store_failure", message: "the key store lost the key right after enrolling", status: .failure)
+                code: "key_store_failure", message: "the key store lost the key right after enrolling", status: .failure
+            )
         }
         context.console.result(
             Documents.status(

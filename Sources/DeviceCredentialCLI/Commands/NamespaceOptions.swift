@@ -28,7 +28,9 @@ struct NamespaceOptions: ParsableArguments {
     var username: String?
 
     func validate() throws {
-        if username != nil, namespace != .inapp { throw ValidationError("--username applies to --namespace inapp only") }
+        if username != nil, namespace != .inapp {
+            throw ValidationError("--username applies to --namespace inapp only")
+        }
         if let username, username.isEmpty || username.utf8.count > 128 {
             throw ValidationError("--username is 1 to 128 bytes")
         }
