@@ -187,4 +187,18 @@ import Testing
         #expect(try await typed.exitStatus() == 0, "\(typed.transcript)")
         #expect(try await server.api.poll(right)["isVerified"] as? Bool == true)
     }
+
+    @Test func aWrongTenantIsCaughtBeforeTheProfileIsSaved() async throws {
+        let sandbox = try CLISandbox()
+        let profile = TestEnvironment.uniqueName("wrong-tenant")
+        let token = try await sandbox.server.track(userID: TestEnvironment.uniqueName("u"), action: "enroll").token
+        let file = try sandbox.writeFile("token", token, mode: 0o600)
+        let result = try await sandbox.run(
+            "enroll", "--namespace", "inapp", "--key-store", "file", "--token-file", file, "--profile", profile,
+            "--api-url", sandbox.server.apiURL, "--tenant-id", "not-the-tenant", "--json")
+        #expect(result.status == 12, "\(result)")
+        #expect(try result.errorCode() == "enrollment_not_confirmed")
+        let profiles = try await sandbox.run("profiles", "--json")
+        #expect(!profiles.stdout.contains(profile), "\(profiles)")
+    }
 }

@@ -18,6 +18,7 @@ extension EnrollCommand {
         } catch let error as DeviceCredentialError {
             throw Self.failure(error, token: token)
         }
+        try await confirm(enrolled, credential, profile: profile, logger: context.logger)
         if profile.userID == nil { profile.userID = enrolled.userId }
         try store.save(profile)
         guard let key = try credential.keySummary() else {
@@ -32,6 +33,32 @@ extension EnrollCommand {
             human: "enrolled the \(credential.shownName) of profile '\(profile.name)' as authenticator "
                 + "\(HumanText.shown(enrolled.userAuthenticatorId)) for user \(HumanText.shown(enrolled.userId))\n"
                 + HumanText.rows(HumanText.keyRows(key, of: profile)))
+    }
+
+    /// As for push (see `EnrollmentCheck`): the token alone authenticated the enrollment, so read the
+    /// credential back with the profile's tenant id before saving anything. The key stays in the store
+    /// under the profile's name: enrolling again with the right settings reuses it.
+    private func confirm(
+        _ enrolled: AppCredential, _ credential: NamespacedCredential, profile: DeviceProfile, logger: Logger
+    )
+        async throws
+    {
+        do {
+            _ = try await credential.get()
+        } catch let error as DeviceCredentialError
+            where error.httpStatus == 401 || error.code == .invalidCredential || error.code == .unauthorized
+        {
+            throw CommandFailure(
+                code: "enrollment_not_confirmed",
+                message: "the server accepted the enrollment token but refuses this profile's settings "
+                    + "(\(error.code): \(DisplayText.terminal(error.message))): check --tenant-id "
+                    + "(\(DisplayText.terminal(profile.tenantID))) and --api-url; no profile was saved. The server "
+                    + "keeps authenticator \(DisplayText.terminal(enrolled.userAuthenticatorId)): delete it from your "
+                    + "backend, or enroll again with the right settings (the same key is reused)",
+                status: .enrollmentNotConfirmed)
+        } catch let error as DeviceCredentialError {
+            logger.debug("enrollment check failed", metadata: ["error": "\(error.code)"])
+        }
     }
 
     /// With `--tpm-pin`, a new key of the namespace is protected by a PIN; an existing one keeps its own.
