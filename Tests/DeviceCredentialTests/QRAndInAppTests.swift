@@ -207,4 +207,33 @@ struct QRAndInAppTests {
         }
         #expect(try store.loadKey(profile: "limits@qr-code") != nil)
     }
+
+    @Test("cancelling a claim or a verification stops the request, long before the timeout; the keys stay")
+    func cancelledWhileTheServerIsSilent() async throws {
+        for namespace in [DeviceNamespace.qrCode, .inApp] {
+            let fixture = try HTTPFixture(always: .hang)
+            defer { fixture.stop() }
+            let store = InMemoryKeyStore()
+            let profile = try DeviceProfile(
+                name: "silent", apiURL: fixture.baseURL, tenantID: "tenant", keyStore: .memory)
+            let key = try SoftwareSigningKey()
+            try store.storeKey(
+                try key.keyMaterial(), for: profile.keyStoreItem(try KeySlot(profile: profile, namespace: namespace)))
+            // Without working cancellation the request would end with the timeout: network_error, not cancelled.
+            let transport = CurlTransport(configuration: HTTPTransportConfiguration(timeout: .seconds(60)))
+            let client = try DeviceCredentialClient(profile: profile, keyStore: store, transport: transport)
+            let request = Task {
+                if namespace == .qrCode {
+                    _ = try await client.qr.claimChallenge(challengeId: "c1")
+                } else {
+                    _ = try await client.inApp.verify(action: "a")
+                }
+            }
+            try await fixture.waitForRequest()
+            request.cancel()
+            let result = await request.result
+            #expect(throws: CancellationError.self, "\(namespace)") { try result.get() }
+            #expect(try store.loadKey(profile: "silent@\(namespace.rawValue)") != nil)
+        }
+    }
 }
