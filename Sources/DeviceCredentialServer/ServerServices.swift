@@ -9,6 +9,7 @@ struct ServerServices: Sendable {
     let authentication: RequestAuthentication
     let tokens: AccessTokenSigner
     let nonces: NonceStore
+    let inAppChallenges: InAppChallengeStore
     let webhook: PushWebhook?
     let logger: Logger
 
@@ -27,6 +28,7 @@ struct ServerServices: Sendable {
             tokens: tokens
         )
         nonces = NonceStore(lifetime: configuration.nonceTTL)
+        inAppChallenges = InAppChallengeStore(lifetime: configuration.nonceTTL)
         webhook = configuration.pushWebhookURL.map {
             PushWebhook(url: $0, tenantId: configuration.tenantId, secretKey: configuration.secretKey, logger: logger)
         }
@@ -36,6 +38,17 @@ struct ServerServices: Sendable {
 
     func policy(for actionCode: String) -> ActionPolicy {
         configuration.actions[actionCode] ?? .unconfigured
+    }
+
+    /// The credential of `key` in the namespace of `method`; a key of another namespace is unknown here
+    /// (`invalid_credential`), as a removed one is.
+    func credential(_ key: DevicePublicKey, method: VerificationMethod) async throws
+        -> (AuthenticatorRecord, DevicePublicKey)
+    {
+        guard let authenticator = try await repository.authenticator(publicKey: key.canonical),
+            authenticator.verificationMethod == method
+        else { throw APIError.invalidCredential() }
+        return (authenticator, key)
     }
 }
 

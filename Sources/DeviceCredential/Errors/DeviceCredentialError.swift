@@ -64,6 +64,8 @@ extension DeviceCredentialError {
 
         // MARK: Local codes
 
+        /// The service answered a QR-code claim with `success: false`.
+        public static let claimRefused = Code(rawValue: "claim_refused")
         /// This profile has no key on this machine.
         public static let notEnrolled = Code(rawValue: "not_enrolled")
         /// The keyring holding the key is locked; unlock it and retry. Never means "not enrolled".
