@@ -155,13 +155,9 @@ struct RealNotificationDaemonTests {
         }
     }
 
-    @Test(
-        "dunst: Approve chosen from dunst's context menu (its dmenu setting) approves; dunst closes the notification",
-        .enabled(
-            if: FileManager.default.isExecutableFile(atPath: RealNotificationDaemonTests.dunst),
-            "dunst is not installed"))
-    func dunstContextMenu() async throws {
-        // Debian's dunstrc, with a dmenu stand-in that chooses Approve as a person would.
+    /// dunst with Debian's dunstrc, whose dmenu is a stand-in that chooses `choice` from the context menu
+    /// as a person would, and writes the menu it was offered to `menu`.
+    private func dunstDesktop(choosingFromMenu choice: String) async throws -> (desktop: Desktop, menu: String) {
         let menu = home.root + "/dunst-menu.txt"
         let picker = Fixtures.directory.appendingPathComponent("dmenu-pick.sh").path
         let defaults = try String(contentsOfFile: "/etc/xdg/dunst/dunstrc", encoding: .utf8)
@@ -169,22 +165,34 @@ struct RealNotificationDaemonTests {
             defaults.split(separator: "\n", omittingEmptySubsequences: false)
             .map {
                 $0.trimmingCharacters(in: .whitespaces).hasPrefix("dmenu =")
-                    ? "    dmenu = \(picker) Approve \(menu)" : String($0)
+                    ? "    dmenu = \(picker) \(choice) \(menu)" : String($0)
             }
             .joined(separator: "\n")
         let configPath = home.root + "/dunstrc"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let desktop = try await desktop(daemon: Self.dunst, arguments: ["-config", configPath])
+        return (try await desktop(daemon: Self.dunst, arguments: ["-config", configPath]), menu)
+    }
+
+    private static func dunstctl(_ arguments: [String], on desktop: Desktop) async throws -> String {
+        let result = try await ChildProcess.run("/usr/bin/dunstctl", arguments, environment: desktop.environment)
+        guard result.status == 0 else { throw TestFailure("dunstctl \(arguments) failed: \(result.errors)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(
+        "dunst: Approve chosen from dunst's context menu (its dmenu setting) approves; dunst closes the notification",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: RealNotificationDaemonTests.dunst),
+            "dunst is not installed"))
+    func dunstContextMenu() async throws {
+        let (desktop, menu) = try await dunstDesktop(choosingFromMenu: "Approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try await agent(on: desktop)
         let push = try await push(for: device)
         try await agent.stderr.waitForLine(containing: "notification shown")
         let area = try await window("Dunst", on: desktop.display)
         try await screenshot("notification-dunst.png", of: area, on: desktop.display)
-        let dunstctl = { (arguments: [String]) async throws -> String in
-            let result = try await ChildProcess.run("/usr/bin/dunstctl", arguments, environment: desktop.environment)
-            guard result.status == 0 else { throw TestFailure("dunstctl \(arguments) failed: \(result.errors)") }
-            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dunstctl = { (arguments: [String]) async throws -> String in try await Self.dunstctl(arguments, on: desktop)
         }
         #expect(try await dunstctl(["count", "displayed"]) == "1")
         _ = try await dunstctl(["context"])
@@ -205,28 +213,12 @@ struct RealNotificationDaemonTests {
             if: FileManager.default.isExecutableFile(atPath: RealNotificationDaemonTests.dunst),
             "dunst is not installed"))
     func dunstDismissedAndShownAgain() async throws {
-        // Debian's dunstrc, with a dmenu stand-in that chooses Approve from the context menu.
-        let menu = home.root + "/dunst-menu.txt"
-        let picker = Fixtures.directory.appendingPathComponent("dmenu-pick.sh").path
-        let defaults = try String(contentsOfFile: "/etc/xdg/dunst/dunstrc", encoding: .utf8)
-        let config =
-            defaults.split(separator: "\n", omittingEmptySubsequences: false)
-            .map {
-                $0.trimmingCharacters(in: .whitespaces).hasPrefix("dmenu =")
-                    ? "    dmenu = \(picker) Approve \(menu)" : String($0)
-            }
-            .joined(separator: "\n")
-        let configPath = home.root + "/dunstrc"
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let desktop = try await desktop(daemon: Self.dunst, arguments: ["-config", configPath])
+        let (desktop, _) = try await dunstDesktop(choosingFromMenu: "Approve")
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try await agent(on: desktop)
         let push = try await push(for: device)
         try await agent.stderr.waitForLine(containing: "notification shown")
-        let dunstctl = { (arguments: [String]) async throws -> String in
-            let result = try await ChildProcess.run("/usr/bin/dunstctl", arguments, environment: desktop.environment)
-            guard result.status == 0 else { throw TestFailure("dunstctl \(arguments) failed: \(result.errors)") }
-            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dunstctl = { (arguments: [String]) async throws -> String in try await Self.dunstctl(arguments, on: desktop)
         }
         // The person dismisses it, as dunst's close shortcut does.
         _ = try await dunstctl(["close"])
