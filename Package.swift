@@ -55,6 +55,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CDeviceCredentialQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
 
         // The one version string, shared by the library and the server (which share nothing else).
         .target(name: "DeviceCredentialRelease", swiftSettings: strictSwift6),
@@ -124,6 +129,7 @@ let package = Package(
         .target(
             name: "DeviceCredentialServer",
             dependencies: [
+                "CDeviceCredentialQRencode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

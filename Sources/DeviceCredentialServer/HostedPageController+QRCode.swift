@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// The hosted page's QR-code way: show the challenge id (as text; no QR image, see Docs/server.md) for
-/// `devicecred claim` or a scanner, and wait for the answer by reloading, as the push way does.
+/// The hosted page's QR-code way: show the challenge id as a QR image and as text, for a scanner or
+/// `devicecred claim`, and wait for the answer by reloading, as the push way does.
 extension HostedPageController {
     struct QRCodeForm: Decodable { var token: String }
 
@@ -61,8 +61,8 @@ extension HostedPageController {
 }
 
 extension HostedPages {
-    /// The QR-code challenge as text: the id a scanner would read, the command that claims it, the code to
-    /// type when number matching is on.
+    /// The QR-code challenge: its id as a QR image (what a scanner reads) and as text, the command that claims
+    /// it, the code to type when number matching is on.
     static func qrCode(_ action: ActionRecord, _ challenge: QRChallengeRecord, token: String) -> Response {
         let code: HTML =
             challenge.verificationCode.map {
@@ -71,6 +71,9 @@ extension HostedPages {
                 <p class="code">\($0)</p>
                 """
             } ?? ""
+        // Our own markup of a server-made id (libqrencode's modules as squares): nothing from outside in it.
+        let image: HTML =
+            QRCodeImage.svg(for: challenge.id).map { HTML(stringLiteral: "<p class=\"qr\">\($0)</p>") } ?? ""
         let state: HTML =
             challenge.status == .claimed
             ? "<p>A device has claimed this code: approve or deny the sign-in there.</p>"
@@ -79,6 +82,7 @@ extension HostedPages {
             "Approve the sign-in with your device",
             """
             \(summary(action))
+            \(image)
             <p>Challenge code:</p>
             <p class="code">\(challenge.id)</p>
             \(state)

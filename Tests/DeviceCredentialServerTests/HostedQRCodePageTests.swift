@@ -1,5 +1,6 @@
 import AuthsignalTestDevice
 import DeviceCredentialServer
+import DeviceCredentialTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -34,6 +35,7 @@ import Testing
             let waiting = try await harness.send(.get, waitPath)
             #expect(waiting.status == .ok && waiting.text.contains(#"http-equiv="refresh""#))
             #expect(waiting.text.contains("devicecred claim \(challengeId)"))
+            #expect(try await Self.decodedQRImage(in: waiting.text) == challengeId)
 
             let claim = try await harness.send(
                 .post, "client/user-authenticators/qr-code/challenge/claim", auth: .tenant(),
@@ -58,5 +60,22 @@ import Testing
                 of: #"deviceCode=[0-9a-f]+"#, with: "deviceCode=00", options: .regularExpression)
             #expect(try await harness.send(.get, guessed).status == .notFound)
         }
+    }
+
+    /// What a scanner reads from the page's QR image: the SVG rasterised by ImageMagick and decoded by
+    /// zbar's `zbarimg`, neither written here.
+    static func decodedQRImage(in page: String) async throws -> String {
+        let start = try #require(page.range(of: "<svg"), "the page has no QR image")
+        let end = try #require(page.range(of: "</svg>", range: start.upperBound..<page.endIndex))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qr-image-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try String(page[start.lowerBound..<end.upperBound]).write(
+            toFile: directory + "/code.svg", atomically: true, encoding: .utf8)
+        let raster = try await ChildProcess.run("/usr/bin/convert", [directory + "/code.svg", directory + "/code.png"])
+        try #require(raster.status == 0, "convert failed: \(raster.errors)")
+        let scan = try await ChildProcess.run("/usr/bin/zbarimg", ["--quiet", "--raw", directory + "/code.png"])
+        try #require(scan.status == 0, "zbarimg found no code: \(scan.errors)")
+        return scan.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
