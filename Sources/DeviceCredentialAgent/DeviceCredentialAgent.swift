@@ -159,7 +159,8 @@ public struct DeviceCredentialAgent: Service {
         profileLogger.info("polling profile", metadata: ["apiURL": "\(profile.apiURL)"])
         return ProfilePoller(
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
-            presence: presence, board: board, schedule: configuration.schedule, logger: profileLogger)
+            presence: presence, board: board, schedule: configuration.schedule,
+            fatigue: configuration.fatigueGuard, logger: profileLogger)
     }
 
     /// Without inotify: a change notice every interval.
