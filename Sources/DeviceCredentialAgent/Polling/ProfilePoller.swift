@@ -183,6 +183,7 @@ struct ProfilePoller: Sendable {
             // Nothing to go on with: the agent is shutting down.
             guard let next, !Task.isCancelled else { return }
             if case .withdrawn = next { resolution = .withdrawn }
+            if case .sent(.alreadyAnswered) = next { resolution = .withdrawn }
             event = next
         }
     }
@@ -265,6 +266,8 @@ struct ProfilePoller: Sendable {
             return .wrongPIN
         } catch let error as DeviceCredentialError where error.code == .tpmLockout {
             return .lockedOut
+        } catch let error as DeviceCredentialError where error.code == .alreadyAnswered || error.httpStatus == 409 {
+            return .alreadyAnswered
         } catch is CancellationError {
             return nil
         } catch {
