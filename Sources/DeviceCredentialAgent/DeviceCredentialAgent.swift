@@ -160,7 +160,8 @@ public struct DeviceCredentialAgent: Service {
         return ProfilePoller(
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
             presence: presence, board: board, schedule: configuration.schedule,
-            fatigue: configuration.fatigueGuard, logger: profileLogger)
+            fatigue: configuration.fatigueGuard, keepsCredentialAlive: configuration.keepsCredentialsAlive,
+            logger: profileLogger)
     }
 
     /// Without inotify: a change notice every interval.

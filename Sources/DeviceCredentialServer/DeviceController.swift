@@ -19,6 +19,7 @@ struct DeviceController: Sendable {
         var userId: String
         var verifiedAt: String
         var lastVerifiedAt: String?
+        var expiresAt: String?
         var deviceName: String
         var devicePlatform: String
     }
@@ -73,6 +74,7 @@ struct DeviceController: Sendable {
         var userId: String
         var lastVerifiedAt: String
         var pushToken: String?
+        var expiresAt: String?
     }
 
     /// `push`, and `device`, the 2025 legacy namespace with the same shapes.
@@ -111,7 +113,8 @@ struct DeviceController: Sendable {
                 devicePlatform: body.devicePlatform,
                 pushToken: body.pushToken,
                 createdAt: now,
-                verifiedAt: now
+                verifiedAt: now,
+                expiresAt: services.configuration.credentialLifetime.map { now.addingTimeInterval($0) }
             ),
             onlyAsFirst: !mayAddMore
         )
@@ -130,14 +133,15 @@ struct DeviceController: Sendable {
 
     @Sendable func getCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
-        let (authenticator, _) = try await queryCredential(request)
+        // An expired credential is still described (its expiresAt in the past), so a device can tell why.
+        let (authenticator, _) = try await queryCredential(request, allowingExpired: true)
         return try JSONBody.response(Self.credential(authenticator))
     }
 
     @Sendable func removeCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(RemoveBody.self, from: request)
-        let (authenticator, key) = try await bodyCredential(body.publicKey)
+        let (authenticator, key) = try await bodyCredential(body.publicKey, allowingExpired: true)
         // The message is the 10-minute window rendered as a Double ("2993192.0"); the previous one is accepted too.
         let window = (services.now.timeIntervalSince1970 / 600).rounded(.down)
         guard [window, window - 1].contains(where: { key.isValidSignature(body.signature, for: String($0)) }) else {
@@ -250,13 +254,17 @@ struct DeviceController: Sendable {
         else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
         if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
         authenticator.lastVerifiedAt = now
+        if body.resetExpiry == true, let lifetime = services.configuration.credentialLifetime {
+            authenticator.expiresAt = now.addingTimeInterval(lifetime)
+        }
         try await services.repository.updateAuthenticator(authenticator)
         return try JSONBody.response(
             UpdateResponse(
                 userAuthenticatorId: authenticator.id,
                 userId: authenticator.userId,
                 lastVerifiedAt: now.iso8601,
-                pushToken: authenticator.pushToken
+                pushToken: authenticator.pushToken,
+                expiresAt: authenticator.expiresAt?.iso8601
             )
         )
     }
@@ -279,20 +287,31 @@ struct DeviceController: Sendable {
 
     // MARK: finding the credential
 
-    private func queryCredential(_ request: Request) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+    private func queryCredential(_ request: Request, allowingExpired: Bool = false) async throws
+        -> (AuthenticatorRecord, DevicePublicKey)
+    {
         guard let value = request.uri.queryParameters.get("publicKey") else {
             throw APIError.invalidRequest("missing query parameter 'publicKey'")
         }
-        return try await lookUp(try DevicePublicKey(queryValue: value))
+        return try await lookUp(try DevicePublicKey(queryValue: value), allowingExpired: allowingExpired)
     }
 
-    private func bodyCredential(_ publicKey: String) async throws -> (AuthenticatorRecord, DevicePublicKey) {
-        try await lookUp(try DevicePublicKey(bodyValue: publicKey))
+    private func bodyCredential(_ publicKey: String, allowingExpired: Bool = false) async throws
+        -> (AuthenticatorRecord, DevicePublicKey)
+    {
+        try await lookUp(try DevicePublicKey(bodyValue: publicKey), allowingExpired: allowingExpired)
     }
 
-    private func lookUp(_ key: DevicePublicKey) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+    /// The credential of `key`; past its `expiresAt` it no longer works (`invalid_credential`), except to
+    /// be described or removed.
+    private func lookUp(_ key: DevicePublicKey, allowingExpired: Bool) async throws
+        -> (AuthenticatorRecord, DevicePublicKey)
+    {
         guard let authenticator = try await services.repository.authenticator(publicKey: key.canonical) else {
             throw APIError.invalidCredential()
+        }
+        if !allowingExpired, let expiresAt = authenticator.expiresAt, expiresAt <= services.now {
+            throw APIError.invalidCredential("the credential expired at \(expiresAt.iso8601)")
         }
         return (authenticator, key)
     }
@@ -303,6 +322,7 @@ struct DeviceController: Sendable {
             userId: authenticator.userId,
             verifiedAt: authenticator.verifiedAt.iso8601,
             lastVerifiedAt: authenticator.lastVerifiedAt?.iso8601,
+            expiresAt: authenticator.expiresAt?.iso8601,
             deviceName: authenticator.deviceName,
             devicePlatform: authenticator.devicePlatform
         )

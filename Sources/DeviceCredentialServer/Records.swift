@@ -85,6 +85,9 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var verifiedAt: Date
     public var lastVerifiedAt: Date?
+    /// When the credential stops working, with a credential lifetime configured; `updateCredential` with
+    /// `resetExpiry` moves it. Past it, the device calls answer `invalid_credential`.
+    public var expiresAt: Date?
 
     public init(
         id: String,
@@ -95,7 +98,8 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         pushToken: String? = nil,
         createdAt: Date,
         verifiedAt: Date,
-        lastVerifiedAt: Date? = nil
+        lastVerifiedAt: Date? = nil,
+        expiresAt: Date? = nil
     ) {
         self.id = id
         self.userId = userId
@@ -106,6 +110,7 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.verifiedAt = verifiedAt
         self.lastVerifiedAt = lastVerifiedAt
+        self.expiresAt = expiresAt
     }
 }
 

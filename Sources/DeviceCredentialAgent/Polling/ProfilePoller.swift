@@ -17,6 +17,8 @@ struct ProfilePoller: Sendable {
     var schedule: PollSchedule
     /// The push-fatigue guard's settings.
     var fatigue: FatigueGuardSettings = .off
+    /// Renews the credential before a server-given `expiresAt` (``CredentialKeepAlive``).
+    var keepsCredentialAlive = false
     var logger: Logger
 
     /// Polls until the task is cancelled or the profile stops (``PollStopReason``, logged by the rules).
@@ -26,8 +28,13 @@ struct ProfilePoller: Sendable {
         var warning: Withdrawal?
         let mailbox = PollerMailbox()
         let blocking = BlockingWorkExecutor(label: "devicecred.poll.\(profile.name)")
+        let keeper = Withdrawal()
         await withDiscardingTaskGroup { group in
+            if keepsCredentialAlive {
+                group.addTask { _ = await UntilWithdrawn(withdrawal: keeper, deadline: nil).run { await keepCredentialAlive() } }
+            }
             defer {
+                keeper.fire()
                 open?.withdrawal.fire()
                 warning?.fire()
                 if fatigue.isEnabled { HeldChallenges.remove(profile: profile.name) }
