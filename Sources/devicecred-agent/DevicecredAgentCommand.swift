@@ -75,12 +75,15 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
     var fatigueLimit: Int = 3
 
     @Option(
-        name: .customLong("fatigue-window"), help: "Push-fatigue guard: the minutes in which refused challenges count (up to 1440).")
+        name: .customLong("fatigue-window"),
+        help: "Push-fatigue guard: the minutes in which refused challenges count (up to 1440).")
     var fatigueWindow = Minutes(10)
 
     @Option(
         name: .customLong("fatigue-cooldown"),
-        help: "Push-fatigue guard: the minutes new challenges are held (not shown one by one) once it trips (up to 1440).")
+        help:
+            "Push-fatigue guard: the minutes new challenges are held (not shown one by one) once it trips (up to 1440)."
+    )
     var fatigueCoolDown = Minutes(15)
 
     @Flag(

@@ -16,14 +16,14 @@ struct FatigueGuardAgentTests {
 
     /// A command that denies every challenge and answers the warning with `warningExit` (1: Deny all),
     /// keeping the warning's JSON.
-    private func agent(warningExit: Int) async throws -> RunningProcess {
+    private func agent(warningExit: Int, environment: [String: String] = [:]) async throws -> RunningProcess {
         let command = """
             input=$(cat); case "$input" in *'"type":"fatigue-warning"'*) \
             printf '%s' "$input" > "$XDG_RUNTIME_DIR/warning.json"; exit \(warningExit);; esac; exit 1
             """
         return try await RunningProcess.agent(
             ["--prompt", "command", "--prompt-command", command, "--interval", "0.2", "--log-level", "debug"],
-            home: home)
+            home: home, environment: environment)
     }
 
     /// Pushes from a browser of its own address and denies it through the agent, four times.
@@ -31,7 +31,9 @@ struct FatigueGuardAgentTests {
         for attempt in 1...4 {
             let push = try await backend.pushChallenge(
                 userID: device.userID,
-                body: ["ipAddress": "198.51.100.\(attempt)", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"])
+                body: [
+                    "ipAddress": "198.51.100.\(attempt)", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+                ])
             try await waitForLines(containing: "challenge denied", count: attempt, in: agent)
             #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         }
@@ -100,6 +102,27 @@ struct FatigueGuardAgentTests {
             try TestBinaries.path("devicecred"), ["challenge", "--profile", device.profile.name],
             environment: home.environment())
         #expect(human.contains("held by the agent's push-fatigue guard"))
+        agent.stop()
+    }
+
+    @Test("the D-Bus API lists a held challenge with heldByGuard and refuses to answer it")
+    func heldChallengeOnTheBus() async throws {
+        let bus = try await PrivateSessionBus()
+        let client = AgentBusClient(bus: bus)
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try await agent(warningExit: 3, environment: bus.environment)
+        try await agent.stderr.waitForLine(containing: "D-Bus API offered")
+        try await fourDenied(device, agent: agent)
+
+        let fifth = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge held by the fatigue guard")
+        let listed = try await client.succeed("ListChallenges")
+        #expect(listed.contains("'challengeId': <'\(fifth.challengeID)'>"), "\(listed)")
+        #expect(listed.contains("'heldByGuard': <true>"), "\(listed)")
+        let approve = try await client.call("Approve", fifth.challengeID, "")
+        #expect(approve.status != 0)
+        #expect(approve.errors.contains("the fatigue guard holds this challenge"), "\(approve.errors)")
+        #expect(try await backend.poll(fifth) == .init(isVerified: false, isConsumed: false))
         agent.stop()
     }
 

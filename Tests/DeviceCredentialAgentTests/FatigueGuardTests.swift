@@ -43,7 +43,8 @@ struct FatigueGuardTests {
     }
 
     private func play(
-        _ steps: [Step], settings: FatigueGuardSettings = Self.settings, sourceLocation: SourceLocation = #_sourceLocation
+        _ steps: [Step], settings: FatigueGuardSettings = Self.settings,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         var state = PollerState(
             schedule: PollSchedule(interval: .seconds(5), jitter: 0), fatigue: settings, profileName: "work")
@@ -60,7 +61,9 @@ struct FatigueGuardTests {
             coolDownEnds: at(endsAtMinute))
     }
 
-    @Test("four refused in ten minutes (denied, dismissed, let expire) hold the fifth with one warning; the sixth is held silently")
+    @Test(
+        "four refused in ten minutes (denied, dismissed, let expire) hold the fifth with one warning; the sixth is held silently"
+    )
     func fourRefusedHoldTheFifth() {
         play(
             Self.shownAndEnded(1, .denied) + Self.shownAndEnded(2, .dismissed) + Self.shownAndEnded(3, .denied)
@@ -82,7 +85,9 @@ struct FatigueGuardTests {
                 ])
     }
 
-    @Test("three refused do not trip; approvals and answers elsewhere do not count; refusals older than the window are forgotten")
+    @Test(
+        "three refused do not trip; approvals and answers elsewhere do not count; refusals older than the window are forgotten"
+    )
     func belowTheLimit() {
         play(
             Self.shownAndEnded(1, .denied) + Self.shownAndEnded(2, .denied) + Self.shownAndEnded(3, .approved)
@@ -90,7 +95,10 @@ struct FatigueGuardTests {
                 + Self.shownAndEnded(4, .withdrawn) + Self.shownAndEnded(5, .dismissed)
                 // Minute 12: the refusal of minute 1.5 is out of the window; 2.5, 5.5, 12.5 are three.
                 + Self.shownAndEnded(12, .denied) + [
-                    (13, .polled(.pending(Self.challenge(13))), [Self.polledPending, .show(Self.challenge(13)), Self.wait])
+                    (
+                        13, .polled(.pending(Self.challenge(13))),
+                        [Self.polledPending, .show(Self.challenge(13)), Self.wait]
+                    )
                 ])
     }
 

@@ -26,7 +26,8 @@ import Testing
         try await TestServer { $0.credentialLifetime = 3600 }.run { harness in
             let device = TestDevice()
             try await harness.enroll(device, as: "alice")
-            let described = try await harness.send(.get, "\(prefix)?publicKey=\(device.publicKeyQuery)", auth: .tenant())
+            let described = try await harness.send(
+                .get, "\(prefix)?publicKey=\(device.publicKeyQuery)", auth: .tenant())
             let enrolledAt = harness.clock.now()
             #expect(date(described.string("expiresAt")) == enrolledAt.addingTimeInterval(3600).roundedToSeconds)
 
@@ -54,7 +55,8 @@ import Testing
         try await withServer { harness in
             let device = TestDevice()
             try await harness.enroll(device, as: "alice")
-            let described = try await harness.send(.get, "\(prefix)?publicKey=\(device.publicKeyQuery)", auth: .tenant())
+            let described = try await harness.send(
+                .get, "\(prefix)?publicKey=\(device.publicKeyQuery)", auth: .tenant())
             #expect(described.string("expiresAt") == nil)
             #expect(try await renew(harness, device, resetExpiry: true).string("expiresAt") == nil)
         }

@@ -49,7 +49,9 @@ struct AnswerClaimTests {
         #expect(mode == 0o700)
     }
 
-    @Test("a challenge id from the server never leaves the claims directory", arguments: ["../../etc/x", "a/b", "..", "\u{0}x"])
+    @Test(
+        "a challenge id from the server never leaves the claims directory",
+        arguments: ["../../etc/x", "a/b", "..", "\u{0}x"])
     func hostileIDs(id: String) throws {
         let name = AnswerClaim.fileName(profile: "work", challengeId: id)
         #expect(!name.contains("/") && !name.contains("\u{0}") && !name.contains(".."), "\(name)")

@@ -88,7 +88,9 @@ final class AnswerClaim {
         defer { closedir(stream) }
         let oldest = time(nil) - 86_400
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard name != ".", name != ".." else { continue }
             var info = stat()
             let path = directory + "/" + name

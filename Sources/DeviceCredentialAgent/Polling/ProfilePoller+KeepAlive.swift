@@ -32,7 +32,8 @@ extension ProfilePoller {
                         lastRenewal = (clock.now, moved)
                         if moved {
                             logger.info(
-                                "credential expiry reset", metadata: ["expiresAt": "\(renewed.expiresAt.map(\.description) ?? "-")"])
+                                "credential expiry reset",
+                                metadata: ["expiresAt": "\(renewed.expiresAt.map(\.description) ?? "-")"])
                         } else {
                             logger.warning("the server did not move the credential's expiry; trying again later")
                         }

@@ -31,7 +31,9 @@ struct ProfilePoller: Sendable {
         let keeper = Withdrawal()
         await withDiscardingTaskGroup { group in
             if keepsCredentialAlive {
-                group.addTask { _ = await UntilWithdrawn(withdrawal: keeper, deadline: nil).run { await keepCredentialAlive() } }
+                group.addTask {
+                    _ = await UntilWithdrawn(withdrawal: keeper, deadline: nil).run { await keepCredentialAlive() }
+                }
             }
             defer {
                 keeper.fire()

@@ -47,7 +47,8 @@ public enum FatigueWarningText {
     public static func details(
         for warning: FatigueWarning, rendering render: (String) -> String = DisplayText.terminal
     ) -> [String] {
-        let addresses = warning.ipAddresses.isEmpty ? "unknown" : warning.ipAddresses.map(render).joined(separator: ", ")
+        let addresses =
+            warning.ipAddresses.isEmpty ? "unknown" : warning.ipAddresses.map(render).joined(separator: ", ")
         let browsers =
             warning.userAgents.isEmpty
             ? "unknown" : warning.userAgents.map { render(UserAgentSummary.text(for: $0)) }.joined(separator: ", ")
