@@ -182,7 +182,7 @@ struct FatigueGuardTests {
             ])
     }
 
-    @Test("once the cool-down is over the next challenge is shown and the count starts again")
+    @Test("once the cool-down is over a held challenge still pending is shown, and so is the next one")
     func coolDownEnds() {
         play(
             Self.tripAtFour + [
@@ -193,9 +193,15 @@ struct FatigueGuardTests {
                         .warn(Self.warning(attempts: 5, from: [1, 2, 3, 4, 5], endsAtMinute: 19.5)), Self.wait,
                     ]
                 ),
+                (19.45, .polled(.pending(Self.challenge(5))), [Self.polledPending, Self.wait]),
+                // Still pending when the cool-down ends: shown as any other.
                 (
-                    19.5, .polled(.pending(Self.challenge(6))),
-                    [Self.polledPending, .release(challengeId: "c5"), .show(Self.challenge(6)), Self.wait]
+                    19.5, .polled(.pending(Self.challenge(5))),
+                    [Self.polledPending, .release(challengeId: "c5"), .show(Self.challenge(5)), Self.wait]
+                ),
+                (
+                    19.55, .polled(.pending(Self.challenge(6))),
+                    [Self.polledPending, .withdraw(challengeId: "c5"), .show(Self.challenge(6)), Self.wait]
                 ),
                 (19.6, .answered(challengeId: "c6", .denied), []),
             ])

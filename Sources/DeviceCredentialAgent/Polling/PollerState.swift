@@ -139,8 +139,14 @@ struct PollerState {
     /// A new challenge replaces the open one; one shown before (answered, left, withdrawn) is not shown
     /// again. During the fatigue guard's cool-down a new one is held instead.
     private mutating func show(_ challenge: AppChallenge, at now: Date) -> [PollEffect] {
-        guard challenge.challengeId != openChallenge, challenge.challengeId != heldChallenge?.challengeId else {
-            return []
+        guard challenge.challengeId != openChallenge else { return [] }
+        if let held = heldChallenge, held.challengeId == challenge.challengeId {
+            // Held until the cool-down ends; still pending then, it is shown as any other.
+            guard !fatigue.isCoolingDown(at: now) else { return [] }
+            heldChallenge = nil
+            fatigue.willShow(held)
+            openChallenge = held.challengeId
+            return [.release(challengeId: held.challengeId), .show(held)]
         }
         var effects: [PollEffect] = []
         if let replaced = openChallenge, fatigue.replaced(replaced, at: now) { effects += tripped() }
