@@ -22,6 +22,7 @@ extension NotificationPrompter: FatigueWarningPrompter {
                 hints: NotificationHints(urgency: 2, category: "device"))
         }
         defer { bus.close(id: shown) }
+        logger.debug("fatigue warning shown", metadata: ["notificationId": "\(shown)"])
         switch await bus.nextEvent(for: shown) {
         case .action("deny-all"): return .denyAll
         case .action("show-anyway"): return .showAnyway
