@@ -66,7 +66,8 @@ install: deps
 	install -d $(DESTDIR)$(PREFIX)/share/dbus-1/services $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces
 	sed 's|^Exec=.*|Exec=$(PREFIX)/bin/devicecred-agent|' Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service \
 		>$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service
-	install -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/
+	install -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml \
+		Sources/devicecred-agent/dbus/io.github.DeviceCredential.Prompter1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/
 	$(SCRIPTS)/generate-cli-extras.sh $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/share
 	sed 's|^Exec=devicecred |Exec=$(PREFIX)/bin/devicecred |' packaging/devicecred-open.desktop \
 		| install -D -m 644 /dev/stdin $(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop
@@ -83,7 +84,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man1/devicecred.1 \
 		$(DESTDIR)$(PREFIX)/share/applications/devicecred-open.desktop \
 		$(DESTDIR)$(PREFIX)/share/dbus-1/services/io.github.DeviceCredential.Agent.service \
-		$(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml
+		$(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml \
+		$(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/io.github.DeviceCredential.Prompter1.xml
 
 clean:
 	rm -rf .build dist

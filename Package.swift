@@ -110,6 +110,7 @@ let package = Package(
             name: "devicecred-agent",
             dependencies: [
                 "DeviceCredentialAgent",
+                "CDeviceCredentialMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +154,7 @@ let package = Package(
             name: "devicecred-bench",
             dependencies: [
                 "DeviceCredential",
+                "PollMemoryProbeOutput",
                 "DeviceCredentialServer",
                 "AuthsignalTestDevice",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -178,14 +180,23 @@ let package = Package(
         // Memory per poll for the regression tests and `make bench`: polls in a loop (the library's, or the
         // agent's), printing the exact heap in use (glibc's mallinfo2) at checkpoints.
         .systemLibrary(name: "CDeviceCredentialMalloc"),
+        .target(name: "PollMemoryProbeOutput", swiftSettings: strictSwift6),
         .executableTarget(
             name: "poll-memory-probe",
             dependencies: [
                 "DeviceCredential",
                 "DeviceCredentialAgent",
                 "CDeviceCredentialMalloc",
+                "PollMemoryProbeOutput",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift6
+        ),
+
+        // Appends to a history of answers in a loop, for the test of two processes appending at once.
+        .executableTarget(
+            name: "history-append-probe",
+            dependencies: ["DeviceCredential"],
             swiftSettings: strictSwift6
         ),
 
@@ -247,6 +258,7 @@ let package = Package(
             dependencies: [
                 "DeviceCredentialAgent",
                 "DeviceCredential",
+                "PollMemoryProbeOutput",
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -14,6 +14,9 @@ public struct DeviceCredentialAgent: Service {
     private let presence: SessionPresence
     private let board: AgentBoard
     private let transport: any HTTPTransport
+    private let history: ChallengeHistory?
+    private let journal: JournalSocket?
+    private let reportCommand: String?
     private let makeClient: @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient
     private let logger: Logger
 
@@ -24,6 +27,8 @@ public struct DeviceCredentialAgent: Service {
     ///   - clock: the poll loop's time; ``ResumeAwareClock`` when logind tells about suspend.
     ///   - presence: whether a person can see a prompt now (``LoginSessionMonitor``); present by default.
     ///   - board: what the D-Bus API (``AgentBusService``) lists and answers.
+    ///   - history: where each shown challenge's outcome is written (``ChallengeHistory``); none by default.
+    ///   - journal, reportCommand: where "This wasn't me" is reported (``ChallengeReporter``); none by default.
     ///   - makeClient: opens a profile's client; by default with the key store the profile records and
     ///     ``ScopedPIN`` as its PIN provider, so a PIN is used only where the agent scopes one.
     public init(
@@ -35,6 +40,9 @@ public struct DeviceCredentialAgent: Service {
         presence: SessionPresence = SessionPresence(),
         board: AgentBoard = AgentBoard(),
         transport: any HTTPTransport = CurlTransport(),
+        history: ChallengeHistory? = nil,
+        journal: JournalSocket? = nil,
+        reportCommand: String? = nil,
         logger: Logger,
         makeClient: @escaping @Sendable (DeviceProfile, any HTTPTransport, Logger) throws -> DeviceCredentialClient = {
             try DeviceCredentialClient(profile: $0, transport: $1, logger: $2, pinProvider: ScopedPIN.provider)
@@ -48,6 +56,9 @@ public struct DeviceCredentialAgent: Service {
         self.presence = presence
         self.board = board
         self.transport = transport
+        self.history = history
+        self.journal = journal
+        self.reportCommand = reportCommand
         self.makeClient = makeClient
         self.logger = logger
     }
@@ -161,6 +172,8 @@ public struct DeviceCredentialAgent: Service {
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
             presence: presence, board: board, schedule: configuration.schedule,
             fatigue: configuration.fatigueGuard, keepsCredentialAlive: configuration.keepsCredentialsAlive,
+            history: HistoryRecorder(history: history, logger: profileLogger),
+            reporter: ChallengeReporter(journal: journal, command: reportCommand, logger: profileLogger),
             logger: profileLogger)
     }
 

@@ -15,7 +15,7 @@ public struct DevicecredCommand: AsyncParsableCommand {
         subcommands: [
             EnrollCommand.self, StatusCommand.self, ChallengeCommand.self, ApproveCommand.self, DenyCommand.self,
             RefreshCommand.self, RemoveCommand.self, ProfilesCommand.self, ProfileCommand.self, DoctorCommand.self,
-            OpenCommand.self,
+            OpenCommand.self, ClaimCommand.self, VerifyCommand.self, HistoryCommand.self,
             GenerateManualCommand.self,
         ])
 

@@ -78,10 +78,15 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
         "devicecred open refused the link: malformed, an unknown, repeated or missing key, plain http off "
             + "loopback, a malformed token, or an existing profile; nothing was enrolled.")
 
+    /// `devicecred challenge --show` found no agent on the session bus (or no session bus) to ask.
+    public static let agentUnavailable = DevicecredExitStatus(
+        16,
+        "challenge --show: no devicecred-agent runs on the session bus, or there is no session bus; nothing was shown.")
+
     /// Every status, in numeric order.
     public static let all: [DevicecredExitStatus] = [
         .success, .failure, .usage, .notEnrolled, .revoked, .keyringUnavailable, .serviceUnavailable,
         .challengeUnavailable, .tokenRejected, .approvalNotVerified, .tpmPIN, .tpmUnavailable,
-        .enrollmentNotConfirmed, .cancelled, .doctorFoundFailure, .linkRefused,
+        .enrollmentNotConfirmed, .cancelled, .doctorFoundFailure, .linkRefused, .agentUnavailable,
     ]
 }

@@ -41,6 +41,8 @@ public func buildRouter(configuration: ServerConfiguration, repository: any Repo
     ServerAPIController(services: services).addRoutes(to: &routes)
     ClientAPIController(services: services).addRoutes(to: &routes)
     DeviceController(services: services).addRoutes(to: &routes)
+    QRCodeController(services: services).addRoutes(to: &routes)
+    InAppController(services: services).addRoutes(to: &routes)
     HostedPageController(services: services).addRoutes(to: &routes)
     routes.install(on: router, prefix: "/v1")
     return router

@@ -77,24 +77,37 @@ struct DeviceController: Sendable {
         var expiresAt: String?
     }
 
-    /// `push`, and `device`, the 2025 legacy namespace with the same shapes.
-    static let namespaces = ["push", "device"]
+    /// `push`, and `device`, the 2025 legacy namespace with the same shapes: every call.
+    static let pushNamespaces = ["push", "device"]
+    /// The QR-code and in-app namespaces: add, get and remove (their challenges are elsewhere).
+    static let otherNamespaces: [(path: String, method: VerificationMethod)] = [
+        ("qr-code", .qrCode), ("in-app", .inApp),
+    ]
 
     func addRoutes(to routes: inout RouteTable) {
-        for namespace in Self.namespaces {
+        for namespace in Self.pushNamespaces {
             let prefix = "client/user-authenticators/\(namespace)"
-            routes.add(.post, prefix, addCredential)
-            routes.add(.get, prefix, getCredential)
+            addCredentialRoutes(prefix: prefix, method: .push, to: &routes)
             routes.add(.patch, prefix, updateCredential)
-            routes.add(.post, "\(prefix)/remove", removeCredential)
             routes.add(.post, "\(prefix)/challenge/sign", challengeNonce)
             routes.add(.get, "\(prefix)/challenge", getChallenge)
             routes.add(.post, "\(prefix)/challenge", updateChallenge)
             routes.add(.post, "\(prefix)/sign", updateNonce)
         }
+        for (path, method) in Self.otherNamespaces {
+            addCredentialRoutes(prefix: "client/user-authenticators/\(path)", method: method, to: &routes)
+        }
     }
 
-    @Sendable func addCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func addCredentialRoutes(prefix: String, method: VerificationMethod, to routes: inout RouteTable) {
+        routes.add(.post, prefix) { try await addCredential($0, context: $1, method: method) }
+        routes.add(.get, prefix) { try await getCredential($0, context: $1, method: method) }
+        routes.add(.post, "\(prefix)/remove") { try await removeCredential($0, context: $1, method: method) }
+    }
+
+    @Sendable func addCredential(_ request: Request, context: BasicRequestContext, method: VerificationMethod)
+        async throws -> Response
+    {
         let now = services.now
         let claims = try services.authentication.requireBearer(request, at: now)
         let body = try await JSONBody.decode(AddBody.self, from: request)
@@ -114,7 +127,8 @@ struct DeviceController: Sendable {
                 pushToken: body.pushToken,
                 createdAt: now,
                 verifiedAt: now,
-                expiresAt: services.configuration.credentialLifetime.map { now.addingTimeInterval($0) }
+                expiresAt: services.configuration.credentialLifetime.map { now.addingTimeInterval($0) },
+                verificationMethod: method
             ),
             onlyAsFirst: !mayAddMore
         )
@@ -125,23 +139,31 @@ struct DeviceController: Sendable {
             guard existing.userId.isSameIdentifier(as: userId) else {
                 throw APIError.invalidRequest("this publicKey is registered to another user")
             }
+            guard existing.verificationMethod == method else {
+                throw APIError.invalidRequest(
+                    "this publicKey is registered in another namespace: use a key per namespace")
+            }
             return try JSONBody.response(Self.credential(existing))
         case .userHasAuthenticator:
             throw APIError.unauthorized("the user already has an authenticator: the token needs add:authenticators")
         }
     }
 
-    @Sendable func getCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func getCredential(_ request: Request, context: BasicRequestContext, method: VerificationMethod)
+        async throws -> Response
+    {
         try services.authentication.requireTenant(request)
         // An expired credential is still described (its expiresAt in the past), so a device can tell why.
-        let (authenticator, _) = try await queryCredential(request, allowingExpired: true)
+        let (authenticator, _) = try await queryCredential(request, method: method, allowingExpired: true)
         return try JSONBody.response(Self.credential(authenticator))
     }
 
-    @Sendable func removeCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func removeCredential(_ request: Request, context: BasicRequestContext, method: VerificationMethod)
+        async throws -> Response
+    {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(RemoveBody.self, from: request)
-        let (authenticator, key) = try await bodyCredential(body.publicKey, allowingExpired: true)
+        let (authenticator, key) = try await bodyCredential(body.publicKey, method: method, allowingExpired: true)
         // The message is the 10-minute window rendered as a Double ("2993192.0"); the previous one is accepted too.
         let window = (services.now.timeIntervalSince1970 / 600).rounded(.down)
         guard [window, window - 1].contains(where: { key.isValidSignature(body.signature, for: String($0)) }) else {
@@ -287,33 +309,23 @@ struct DeviceController: Sendable {
 
     // MARK: finding the credential
 
-    private func queryCredential(_ request: Request, allowingExpired: Bool = false) async throws
+    private func queryCredential(
+        _ request: Request, method: VerificationMethod = .push, allowingExpired: Bool = false
+    ) async throws
         -> (AuthenticatorRecord, DevicePublicKey)
     {
         guard let value = request.uri.queryParameters.get("publicKey") else {
             throw APIError.invalidRequest("missing query parameter 'publicKey'")
         }
-        return try await lookUp(try DevicePublicKey(queryValue: value), allowingExpired: allowingExpired)
+        return try await services.credential(
+            try DevicePublicKey(queryValue: value), method: method, allowingExpired: allowingExpired)
     }
 
-    private func bodyCredential(_ publicKey: String, allowingExpired: Bool = false) async throws
-        -> (AuthenticatorRecord, DevicePublicKey)
-    {
-        try await lookUp(try DevicePublicKey(bodyValue: publicKey), allowingExpired: allowingExpired)
-    }
-
-    /// The credential of `key`; past its `expiresAt` it no longer works (`invalid_credential`), except to
-    /// be described or removed.
-    private func lookUp(_ key: DevicePublicKey, allowingExpired: Bool) async throws
-        -> (AuthenticatorRecord, DevicePublicKey)
-    {
-        guard let authenticator = try await services.repository.authenticator(publicKey: key.canonical) else {
-            throw APIError.invalidCredential()
-        }
-        if !allowingExpired, let expiresAt = authenticator.expiresAt, expiresAt <= services.now {
-            throw APIError.invalidCredential("the credential expired at \(expiresAt.iso8601)")
-        }
-        return (authenticator, key)
+    private func bodyCredential(
+        _ publicKey: String, method: VerificationMethod = .push, allowingExpired: Bool = false
+    ) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+        try await services.credential(
+            try DevicePublicKey(bodyValue: publicKey), method: method, allowingExpired: allowingExpired)
     }
 
     private static func credential(_ authenticator: AuthenticatorRecord) -> CredentialResponse {

@@ -12,6 +12,8 @@ struct HostedPageController: Sendable {
     func addRoutes(to routes: inout RouteTable) {
         routes.add(.get, "ui", start)
         routes.add(.post, "ui/push", push)
+        routes.add(.post, "ui/qr-code", showQRCode)
+        routes.add(.get, "ui/qr-wait", waitForQRCode)
         routes.add(.get, "ui/wait", wait)
     }
 
@@ -22,18 +24,20 @@ struct HostedPageController: Sendable {
             let token = try queryParameter("token", of: request, missing: .unauthorized("the link has no token"))
             let claims = try services.authentication.requireToken(token, at: now)
             let action = try await action(of: claims)
-            let devices = try await services.repository.authenticators(userId: action.userId)
+            let credentials = try await services.repository.authenticators(userId: action.userId)
+            let devices = credentials.filter { $0.verificationMethod == .push }
+            let scansQRCodes = credentials.contains { $0.verificationMethod == .qrCode }
             // The token the page hands back to the app, for the states that end here.
             let continueToken = { services.tokens.token(for: action, scope: claims.scope, at: now) }
             let enrollment = HostedPages.Enrollment(
                 apiURL: "http://\(request.head.authority ?? "127.0.0.1")/v1", tenantId: services.configuration.tenantId)
             switch action.state {
             case .challengeRequired:
-                if devices.isEmpty { return HostedPages.notEnrolled(action, enrollment: enrollment) }
-                return HostedPages.sendPush(action, devices: devices, token: token)
+                if devices.isEmpty, !scansQRCodes { return HostedPages.notEnrolled(action, enrollment: enrollment) }
+                return HostedPages.sendPush(action, devices: devices, offersQRCode: scansQRCodes, token: token)
             case .allow, .challengeSucceeded:
                 return HostedPages.nothingToVerify(
-                    action, enrollment: devices.isEmpty ? enrollment : nil, continueToken: continueToken())
+                    action, enrollment: credentials.isEmpty ? enrollment : nil, continueToken: continueToken())
             case .block, .reviewRequired, .reviewSucceeded, .reviewFailed, .challengeFailed:
                 return HostedPages.concluded(action, continueToken: continueToken())
             }
@@ -99,6 +103,10 @@ struct HostedPageController: Sendable {
     }
 
     /// Failures become pages with the status the Client API would answer, not JSON.
+    func renderingPage(_ body: () async throws -> Response) async -> Response {
+        await rendering(body)
+    }
+
     private func rendering(_ body: () async throws -> Response) async -> Response {
         do {
             return try await body()

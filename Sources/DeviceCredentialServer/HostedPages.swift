@@ -7,14 +7,23 @@ enum HostedPages {
 
     // MARK: GET /v1/ui
 
-    static func sendPush(_ action: ActionRecord, devices: [AuthenticatorRecord], token: String) -> Response {
+    static func sendPush(_ action: ActionRecord, devices: [AuthenticatorRecord], offersQRCode: Bool, token: String)
+        -> Response
+    {
         let names = devices.map(\.deviceName).joined(separator: ", ")
+        let push: HTML =
+            devices.isEmpty
+            ? ""
+            : """
+            <p>A push goes to your enrolled device: \(names).</p>
+            \(pushForm(token: token, label: "Send a push to my device"))
+            """
         return HTMLResponse.page(
             "Approve this sign-in",
             """
             \(summary(action))
-            <p>A push goes to your enrolled device: \(names).</p>
-            \(pushForm(token: token, label: "Send a push to my device"))
+            \(push)
+            \(offersQRCode ? qrCodeForm(token: token) : "")
             """,
             redirect: RedirectTarget(of: action)
         )
@@ -178,7 +187,7 @@ enum HostedPages {
 
     // MARK: parts
 
-    private static func summary(_ action: ActionRecord) -> HTML {
+    static func summary(_ action: ActionRecord) -> HTML {
         "<p>Action: <strong>\(action.actionCode)</strong><br>\nUser: <strong>\(action.userId)</strong></p>"
     }
 

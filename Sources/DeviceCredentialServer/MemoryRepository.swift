@@ -8,6 +8,7 @@ public actor MemoryRepository: Repository {
     private var authenticatorOrder: [Identifier] = []
     private var challenges: [Identifier: ChallengeRecord] = [:]
     private var challengeOrder: [Identifier] = []
+    private var qrChallenges: [Identifier: QRChallengeRecord] = [:]
 
     public init() {}
 
@@ -102,6 +103,38 @@ public actor MemoryRepository: Repository {
         ChallengeSettling.apply(status, by: authenticatorId, at: date, to: &challenge, &action, &authenticator)
         // An actor method without a suspension point: the three writes are one step.
         challenges[Identifier(challenge.id)] = challenge
+        actions[Identifier(action.idempotencyKey)] = action
+        if let authenticator { authenticatorsByID[Identifier(authenticator.id)] = authenticator }
+        return .settled(challenge, action)
+    }
+
+    public func insertQRChallenge(_ challenge: QRChallengeRecord) {
+        qrChallenges[Identifier(challenge.id)] = challenge
+    }
+
+    public func qrChallenge(id: String) -> QRChallengeRecord? { qrChallenges[Identifier(id)] }
+
+    public func claimQRChallenge(id: String, by authenticator: AuthenticatorRecord, at date: Date) -> QRClaim {
+        guard var challenge = qrChallenges[Identifier(id)] else { return .notFound }
+        if let refusal = QRChallengeRules.claimRefusal(challenge, by: authenticator, at: date) { return refusal }
+        QRChallengeRules.claim(&challenge, by: authenticator)
+        qrChallenges[Identifier(id)] = challenge
+        return .claimed(challenge)
+    }
+
+    public func settleQRChallenge(
+        id: String, status: QRChallengeStatus, by authenticatorId: String, newActionKey: String, at date: Date
+    ) -> QRSettlement {
+        guard var challenge = qrChallenges[Identifier(id)] else { return .notFound }
+        let tracked = challenge.idempotencyKey.flatMap { actions[Identifier($0)] }
+        if let refusal = QRChallengeRules.settleRefusal(challenge, tracked, by: authenticatorId, at: date) {
+            return refusal
+        }
+        var action = tracked ?? QRChallengeRules.newAction(for: challenge, key: newActionKey, at: date)
+        var authenticator = authenticatorsByID[Identifier(authenticatorId)]
+        QRChallengeRules.apply(status, at: date, to: &challenge, &action, &authenticator)
+        // No suspension point: the three writes are one step.
+        qrChallenges[Identifier(id)] = challenge
         actions[Identifier(action.idempotencyKey)] = action
         if let authenticator { authenticatorsByID[Identifier(authenticator.id)] = authenticator }
         return .settled(challenge, action)

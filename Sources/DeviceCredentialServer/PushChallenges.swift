@@ -30,6 +30,7 @@ struct PushChallenges: Sendable {
             throw APIError.invalidRequest("the action is \(action.state.rawValue), not CHALLENGE_REQUIRED")
         }
         let authenticators = try await services.repository.authenticators(userId: action.userId)
+            .filter { $0.verificationMethod == .push }
         if let id = authenticatorId {
             guard authenticators.contains(where: { $0.id.isSameIdentifier(as: id) }) else {
                 throw APIError.invalidCredential("the user has no push credential with this userAuthenticatorId")

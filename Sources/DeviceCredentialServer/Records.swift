@@ -73,7 +73,17 @@ public struct ActionRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// A push credential: the device's public key is its handle.
+/// The kind of a device credential, as `getAuthenticators` and `validate` name it.
+public enum VerificationMethod: String, Sendable, Codable, CaseIterable {
+    /// The `push` namespace (and the legacy `device` one).
+    case push = "PUSH"
+    /// The `qr-code` namespace.
+    case qrCode = "QR_CODE"
+    /// The `in-app` namespace.
+    case inApp = "IN_APP"
+}
+
+/// A device credential (push, QR-code or in-app): the device's public key is its handle.
 public struct AuthenticatorRecord: Sendable, Hashable, Codable {
     public var id: String
     public var userId: String
@@ -88,6 +98,8 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
     /// When the credential stops working, with a credential lifetime configured; `updateCredential` with
     /// `resetExpiry` moves it. Past it, the device calls answer `invalid_credential`.
     public var expiresAt: Date?
+    /// The namespace it was added in; records stored before there were several read as push.
+    public var verificationMethod: VerificationMethod
 
     public init(
         id: String,
@@ -99,7 +111,8 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         createdAt: Date,
         verifiedAt: Date,
         lastVerifiedAt: Date? = nil,
-        expiresAt: Date? = nil
+        expiresAt: Date? = nil,
+        verificationMethod: VerificationMethod = .push
     ) {
         self.id = id
         self.userId = userId
@@ -111,6 +124,28 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         self.verifiedAt = verifiedAt
         self.lastVerifiedAt = lastVerifiedAt
         self.expiresAt = expiresAt
+        self.verificationMethod = verificationMethod
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, userId, publicKey, deviceName, devicePlatform, pushToken, createdAt, verifiedAt, lastVerifiedAt
+        case expiresAt, verificationMethod
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        userId = try container.decode(String.self, forKey: .userId)
+        publicKey = try container.decode(String.self, forKey: .publicKey)
+        deviceName = try container.decode(String.self, forKey: .deviceName)
+        devicePlatform = try container.decode(String.self, forKey: .devicePlatform)
+        pushToken = try container.decodeIfPresent(String.self, forKey: .pushToken)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        verifiedAt = try container.decode(Date.self, forKey: .verifiedAt)
+        lastVerifiedAt = try container.decodeIfPresent(Date.self, forKey: .lastVerifiedAt)
+        expiresAt = try container.decodeIfPresent(Date.self, forKey: .expiresAt)
+        verificationMethod =
+            try container.decodeIfPresent(VerificationMethod.self, forKey: .verificationMethod) ?? .push
     }
 }
 

@@ -19,7 +19,7 @@ public enum AuthenticatorInsertion: Sendable, Equatable {
     case userHasAuthenticator
 }
 
-/// Storage of push credentials.
+/// Storage of device credentials (push, QR-code, in-app).
 public protocol AuthenticatorRepository: Sendable {
     /// Stores `authenticator` unless its public key is registered or, with `onlyAsFirst`, unless its user
     /// already has a credential. The checks and the insert are one step, so parallel calls cannot all pass.
@@ -69,7 +69,7 @@ public protocol ChallengeRepository: Sendable {
 }
 
 /// Everything the server stores. Implemented in memory and in SQLite with the same behaviour.
-public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository {}
+public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository, QRChallengeRepository {}
 
 /// The rules of `settleChallenge`, shared by both stores so they decide alike.
 enum ChallengeSettling {

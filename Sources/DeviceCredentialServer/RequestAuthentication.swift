@@ -32,6 +32,16 @@ struct RequestAuthentication: Sendable {
         return try requireToken(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), at: now)
     }
 
+    /// A Bearer token when the request sends one (its claims), else the tenant's Basic auth (nil): for the
+    /// calls a browser makes with a track token when the page has one, and without one otherwise.
+    func requireBearerOrTenant(_ request: Request, at now: Date) throws(APIError) -> AccessTokenClaims? {
+        if let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " {
+            return try requireBearer(request, at: now)
+        }
+        try requireTenant(request)
+        return nil
+    }
+
     /// A token from `track` or a push approval that authenticates the request itself (a Bearer header, or
     /// the hosted page's `token` parameter): expired or not valid is 401.
     func requireToken(_ token: String, at now: Date) throws(APIError) -> AccessTokenClaims {

@@ -34,6 +34,10 @@ public final class SQLiteRepository: Repository {
                     """
             )
         }
+        migrator.registerMigration("v2-qr-code") { db in
+            try db.execute(
+                sql: "CREATE TABLE qr_challenge (id TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL)")
+        }
         return migrator
     }
 
@@ -201,6 +205,77 @@ public final class SQLiteRepository: Repository {
             }
             return .settled(challenge, action)
         }
+    }
+
+    // MARK: QR-code challenges
+
+    public func insertQRChallenge(_ challenge: QRChallengeRecord) async throws {
+        try await database.write { db in try Self.write(challenge, in: db) }
+    }
+
+    public func qrChallenge(id: String) async throws -> QRChallengeRecord? {
+        try await database.read { db in try Self.fetchOne(db, "SELECT record FROM qr_challenge WHERE id = ?", [id]) }
+    }
+
+    public func claimQRChallenge(id: String, by authenticator: AuthenticatorRecord, at date: Date) async throws
+        -> QRClaim
+    {
+        try await database.write { db in
+            guard
+                var challenge: QRChallengeRecord = try Self.fetchOne(
+                    db, "SELECT record FROM qr_challenge WHERE id = ?", [id])
+            else { return .notFound }
+            if let refusal = QRChallengeRules.claimRefusal(challenge, by: authenticator, at: date) { return refusal }
+            QRChallengeRules.claim(&challenge, by: authenticator)
+            try Self.write(challenge, in: db)
+            return .claimed(challenge)
+        }
+    }
+
+    public func settleQRChallenge(
+        id: String, status: QRChallengeStatus, by authenticatorId: String, newActionKey: String, at date: Date
+    ) async throws -> QRSettlement {
+        // One write transaction for the challenge, its action and the authenticator.
+        try await database.write { db in
+            guard
+                var challenge: QRChallengeRecord = try Self.fetchOne(
+                    db, "SELECT record FROM qr_challenge WHERE id = ?", [id])
+            else { return .notFound }
+            var tracked: ActionRecord?
+            if let key = challenge.idempotencyKey {
+                tracked = try Self.fetchOne(db, "SELECT record FROM action WHERE idempotencyKey = ?", [key])
+            }
+            if let refusal = QRChallengeRules.settleRefusal(challenge, tracked, by: authenticatorId, at: date) {
+                return refusal
+            }
+            var action = tracked ?? QRChallengeRules.newAction(for: challenge, key: newActionKey, at: date)
+            var authenticator: AuthenticatorRecord? = try Self.fetchOne(
+                db, "SELECT record FROM authenticator WHERE id = ?", [authenticatorId])
+            QRChallengeRules.apply(status, at: date, to: &challenge, &action, &authenticator)
+            try Self.write(challenge, in: db)
+            try db.execute(
+                sql: """
+                    INSERT INTO action (idempotencyKey, userId, record) VALUES (?, ?, ?)
+                    ON CONFLICT(idempotencyKey) DO UPDATE SET record = excluded.record
+                    """,
+                arguments: [action.idempotencyKey, action.userId, try Self.encode(action)])
+            if let authenticator {
+                try db.execute(
+                    sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                    arguments: [try Self.encode(authenticator), authenticator.id])
+            }
+            return .settled(challenge, action)
+        }
+    }
+
+    private static func write(_ challenge: QRChallengeRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO qr_challenge (id, record) VALUES (?, ?)
+                ON CONFLICT(id) DO UPDATE SET record = excluded.record
+                """,
+            arguments: [challenge.id, try encode(challenge)]
+        )
     }
 
     /// Inserts or updates in place (an upsert keeps the rowid, which orders the listings).

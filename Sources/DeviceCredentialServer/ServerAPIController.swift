@@ -74,7 +74,7 @@ struct ServerAPIController: Sendable {
     struct AuthenticatorResponse: Encodable {
         var userAuthenticatorId: String
         var userId: String
-        var verificationMethod = "PUSH"
+        var verificationMethod: String
         var createdAt: String
         var verifiedAt: String
         var lastVerifiedAt: String?
@@ -105,7 +105,8 @@ struct ServerAPIController: Sendable {
         // The key names the action in getAction's path later, so it obeys the path identifiers' rules.
         let idempotencyKey = try body.idempotencyKey.map { try PathIdentifier.check($0, name: "idempotencyKey") }
         let now = services.now
-        let enrolled = try await !services.repository.authenticators(userId: userId).isEmpty
+        let methods = try await enrolledMethods(userId: userId)
+        let enrolled = !methods.isEmpty
         let attributes = TrackedAttributes(
             ipAddress: body.ipAddress,
             userAgent: body.userAgent,
@@ -137,9 +138,9 @@ struct ServerAPIController: Sendable {
                 state: action.state,
                 token: token,
                 isEnrolled: enrolled,
-                enrolledVerificationMethods: enrolled ? ["PUSH"] : [],
-                allowedVerificationMethods: ["PUSH"],
-                defaultVerificationMethod: enrolled ? "PUSH" : nil,
+                enrolledVerificationMethods: methods,
+                allowedVerificationMethods: Self.allowedMethods,
+                defaultVerificationMethod: methods.first,
                 url: "http://\(authority)/v1/ui?token=\(token)",
                 ruleIds: action.ruleIds
             )
@@ -234,16 +235,24 @@ struct ServerAPIController: Sendable {
     @Sendable func getUser(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireSecretKey(request)
         let userId = try PathIdentifier.get("userId", from: context)
-        let enrolled = try await !services.repository.authenticators(userId: userId).isEmpty
+        let methods = try await enrolledMethods(userId: userId)
         return try JSONBody.response(
             UserResponse(
                 userId: userId,
-                isEnrolled: enrolled,
-                enrolledVerificationMethods: enrolled ? ["PUSH"] : [],
-                allowedVerificationMethods: ["PUSH"],
-                defaultVerificationMethod: enrolled ? "PUSH" : nil
+                isEnrolled: !methods.isEmpty,
+                enrolledVerificationMethods: methods,
+                allowedVerificationMethods: Self.allowedMethods,
+                defaultVerificationMethod: methods.first
             )
         )
+    }
+
+    static let allowedMethods = VerificationMethod.allCases.map(\.rawValue)
+
+    /// The kinds of credential the user has, push first (the default), then QR code, then in-app.
+    private func enrolledMethods(userId: String) async throws -> [String] {
+        let present = Set(try await services.repository.authenticators(userId: userId).map(\.verificationMethod))
+        return VerificationMethod.allCases.filter(present.contains).map(\.rawValue)
     }
 
     @Sendable func getAuthenticators(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -255,6 +264,7 @@ struct ServerAPIController: Sendable {
                 AuthenticatorResponse(
                     userAuthenticatorId: $0.id,
                     userId: $0.userId,
+                    verificationMethod: $0.verificationMethod.rawValue,
                     createdAt: $0.createdAt.iso8601,
                     verifiedAt: $0.verifiedAt.iso8601,
                     lastVerifiedAt: $0.lastVerifiedAt?.iso8601,

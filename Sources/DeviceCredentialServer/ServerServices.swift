@@ -9,6 +9,7 @@ struct ServerServices: Sendable {
     let authentication: RequestAuthentication
     let tokens: AccessTokenSigner
     let nonces: NonceStore
+    let inAppChallenges: InAppChallengeStore
     let webhook: PushWebhook?
     let logger: Logger
 
@@ -27,6 +28,7 @@ struct ServerServices: Sendable {
             tokens: tokens
         )
         nonces = NonceStore(lifetime: configuration.nonceTTL)
+        inAppChallenges = InAppChallengeStore(lifetime: configuration.nonceTTL)
         webhook = configuration.pushWebhookURL.map {
             PushWebhook(url: $0, tenantId: configuration.tenantId, secretKey: configuration.secretKey, logger: logger)
         }
@@ -36,6 +38,22 @@ struct ServerServices: Sendable {
 
     func policy(for actionCode: String) -> ActionPolicy {
         configuration.actions[actionCode] ?? .unconfigured
+    }
+
+    /// The credential of `key` in the namespace of `method`; a key of another namespace is unknown here
+    /// (`invalid_credential`), as a removed one is.
+    /// Past its `expiresAt` (with a credential lifetime configured) a credential no longer works, except to
+    /// be described or removed (`allowingExpired`).
+    func credential(_ key: DevicePublicKey, method: VerificationMethod, allowingExpired: Bool = false) async throws
+        -> (AuthenticatorRecord, DevicePublicKey)
+    {
+        guard let authenticator = try await repository.authenticator(publicKey: key.canonical),
+            authenticator.verificationMethod == method
+        else { throw APIError.invalidCredential() }
+        if !allowingExpired, let expiresAt = authenticator.expiresAt, expiresAt <= now {
+            throw APIError.invalidCredential("the credential expired at \(expiresAt.iso8601)")
+        }
+        return (authenticator, key)
     }
 }
 

@@ -90,12 +90,15 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
         name: .customLong("no-fatigue-guard"),
         help: "Show every challenge, however many were refused (no push-fatigue guard).")
     var noFatigueGuard = false
+    @Option(help: "Shell command run on \"This wasn't me\"; gets the challenge as JSON on stdin.")
+    var reportCommand: String?
 
     @Option(name: .customLong("log-level"), help: "How much to log.")
     var logLevel = LogLevelArgument(.info)
 
     /// Parses and runs; usage errors exit with 2 (as the devicecred CLI), not ArgumentParser's 64.
     static func main() async {
+        MallocArenas.limitToOne()
         do {
             var command = try parseAsRoot()
             if let agent = command as? DevicecredAgentCommand {
@@ -172,9 +175,12 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
                     fatigueGuard: FatigueGuardSettings(
                         limit: fatigueLimit, window: fatigueWindow.seconds, coolDown: fatigueCoolDown.seconds,
                         isEnabled: !noFatigueGuard)),
-                profileStore: try ProfileStore.standard(), prompter: prompter, pinPrompter: pinPrompter,
+                // With the API, an app registered as prompter is asked instead, and ShowChallenge asks again.
+                profileStore: try ProfileStore.standard(), prompter: api?.prompter(routing: prompter) ?? prompter,
+                pinPrompter: pinPrompter,
                 clock: session.map { ResumeAwareClock(resumes: $0.resumes) } ?? SystemAgentClock(),
-                presence: session?.presence ?? SessionPresence(), board: board, logger: logger)
+                presence: session?.presence ?? SessionPresence(), board: board, history: Self.history(logger: logger),
+                journal: JournalSocket.standard(), reportCommand: reportCommand, logger: logger)
             try agent.validateProfiles()
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
@@ -197,6 +203,16 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             return service
         } catch {
             logger.notice("no D-Bus API: apps cannot reach this agent", metadata: ["reason": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The history of answers in $XDG_STATE_HOME/devicecred, or nil (said once) without a home to keep it in.
+    private static func history(logger: Logger) -> ChallengeHistory? {
+        do {
+            return try ChallengeHistory.standard()
+        } catch {
+            logger.warning("no history of answers", metadata: ["reason": "\(error)"])
             return nil
         }
     }

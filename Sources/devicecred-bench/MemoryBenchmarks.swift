@@ -1,5 +1,6 @@
 import DeviceCredential
 import Foundation
+import PollMemoryProbeOutput
 
 /// Memory per poll (issue 17), for one profile whose key is in the session's Secret Service (the default
 /// store, and the path that leaked): resident memory after 1,000 and after 10,000 polls (default; set
@@ -47,19 +48,20 @@ enum MemoryBenchmarks {
 
     private static func libraryFigures(_ sandbox: AgentSandbox, profile: String) async throws -> [BenchmarkResult] {
         let output = try runProbe(["library", profile, "\(warmUp)", "\(total)"], environment: sandbox.environment)
-        let readings = output.split(separator: "\n").map(ProbeReading.init)
+        let readings = output.split(separator: "\n").compactMap { ProbeCheckpoint(line: $0) }
         guard readings.count == 2, readings[1].polls > readings[0].polls else {
             throw BenchFailure("unexpected poll-memory-probe output: \(output)")
         }
         let (first, last) = (readings[0], readings[1])
         let polls = Double(last.polls - first.polls)
-        let growth = Double(last.residentKB - first.residentKB)
+        let growth = Double(last.residentKilobytes - first.residentKilobytes)
         let heapGrowth = Double(last.heapBytes - first.heapBytes)
         return [
             BenchmarkResult(
                 name: "library getChallenge loop RSS after \(first.polls) / \(last.polls) calls",
-                value: Double(last.residentKB) / 1024, unit: "MB",
-                note: "after \(first.polls): \(megabytes(Double(first.residentKB))) MB; one process, Secret Service key"
+                value: Double(last.residentKilobytes) / 1024, unit: "MB",
+                note:
+                    "after \(first.polls): \(megabytes(Double(first.residentKilobytes))) MB; one process, Secret Service key"
             ),
             BenchmarkResult(
                 name: "library getChallenge loop RSS growth per call", value: growth * 1024 / polls, unit: "bytes",
@@ -88,24 +90,4 @@ enum MemoryBenchmarks {
     }
 
     private static func megabytes(_ kilobytes: Double) -> String { String(format: "%.1f", kilobytes / 1024) }
-}
-
-/// One checkpoint line of poll-memory-probe: `polls=N heapBytes=B residentKB=K idlePolls=I`.
-private struct ProbeReading {
-    var polls = 0
-    var heapBytes = 0
-    var residentKB = 0
-
-    init(_ line: Substring) {
-        for field in line.split(separator: " ") {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Int(parts[1]) else { continue }
-            switch parts[0] {
-            case "polls": polls = value
-            case "heapBytes": heapBytes = value
-            case "residentKB": residentKB = value
-            default: break
-            }
-        }
-    }
 }

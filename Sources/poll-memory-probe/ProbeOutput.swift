@@ -1,3 +1,5 @@
+import PollMemoryProbeOutput
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -7,8 +9,10 @@ enum ProbeOutput {
     static func checkpoint(polls: Int, idlePolls: Int) {
         let reading = MemoryReading.now()
         print(
-            "polls=\(polls) heapBytes=\(reading.heapBytes) residentKB=\(reading.residentKilobytes) idlePolls=\(idlePolls)"
-        )
+            ProbeCheckpoint(
+                polls: polls, heapBytes: reading.heapBytes, residentKilobytes: reading.residentKilobytes,
+                idlePolls: idlePolls
+            ).line)
         fflush(nil)  // every stream: a reader waits for each line
     }
 

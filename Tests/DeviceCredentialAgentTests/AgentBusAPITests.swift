@@ -142,8 +142,8 @@ struct AgentBusAPITests {
         #expect(profiles.contains("'keyKind': <'software'>"))
         let introspection = try await client.introspect()
         for member in [
-            "ListProfiles", "ListChallenges", "Approve", "Deny", "PollNow", "ChallengeReceived", "ChallengeResolved",
-            "ProfilesChanged",
+            "ListProfiles", "ListChallenges", "Approve", "Deny", "Report", "PollNow", "ChallengeReceived",
+            "ChallengeResolved", "ProfilesChanged", "ShowChallenge", "RegisterPrompter", "UnregisterPrompter",
         ] {
             #expect(introspection.contains(".\(member)"))
         }
@@ -175,7 +175,7 @@ struct AgentBusAPITests {
         let installed = try String(
             contentsOf: Self.sourceFile("Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.service"),
             encoding: .utf8)
-        let environment = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"].map {
+        let environment = ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_STATE_HOME"].map {
             "\($0)=\(home.environment()[$0] ?? "")"
         }
         let exec =

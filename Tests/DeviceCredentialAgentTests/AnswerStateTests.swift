@@ -53,6 +53,43 @@ struct AnswerStateTests {
         ])
     }
 
+    @Test("This wasn't me: denied as a denial is, then reported before finishing, whether the denial went or not")
+    func report() throws {
+        let reporting = AnswerEffect.log(.notice("challenge reported as not mine; denying it"))
+        try play([
+            (.decided(.report), [reporting, .checkKeyPIN]),
+            (.keyNeedsPIN(.success(false)), [.send(approved: false, code: nil, pin: nil)]),
+            (
+                .sent(.accepted(isVerified: false)),
+                [
+                    .log(.notice("challenge denied and reported", ["isVerified": "false"])), .report(denied: true),
+                    .finish,
+                ]
+            ),
+        ])
+        // Withdrawn while the PIN is asked: nothing sent, still reported.
+        try play([
+            (.decided(.report), [reporting, .checkKeyPIN]),
+            (.keyNeedsPIN(.success(true)), [.askPIN(attempt: 1)]),
+            (.withdrawn, [Self.withdrawn, .report(denied: false), .finish]),
+        ])
+        // The denial failed to send: reported, and said not denied.
+        try play([
+            (.decided(.report), [reporting, .checkKeyPIN]),
+            (.keyNeedsPIN(.success(false)), [.send(approved: false, code: nil, pin: nil)]),
+            (
+                .sent(.failed(Failure())),
+                [.log(.error("could not send the answer", ["error": "boom"])), .report(denied: false), .finish]
+            ),
+        ])
+        // A plain denial is never reported.
+        try play([
+            (.decided(.deny), [.checkKeyPIN]),
+            (.keyNeedsPIN(.success(false)), [.send(approved: false, code: nil, pin: nil)]),
+            (.sent(.failed(Failure())), [.log(.error("could not send the answer", ["error": "boom"])), .finish]),
+        ])
+    }
+
     @Test("withdrawn, unanswered, a failed prompt, or no code under number matching: nothing is sent")
     func nothingSent() throws {
         try play([(.withdrawn, [Self.withdrawn, .finish])])

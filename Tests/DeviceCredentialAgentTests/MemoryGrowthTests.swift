@@ -1,6 +1,7 @@
 import DeviceCredential
 import DeviceCredentialTestSupport
 import Foundation
+import PollMemoryProbeOutput
 import Testing
 
 /// Memory per poll (issue 17): poll-memory-probe polls a profile whose key is in the Secret Service
@@ -35,7 +36,7 @@ struct MemoryGrowthTests {
             try TestBinaries.path("poll-memory-probe"), [loop, device.profile.name, "\(Self.warmUp)", "\(Self.total)"],
             environment: home.environment(), timeout: .seconds(600))
         try #require(run.status == 0, "poll-memory-probe failed: \(run.errors)")
-        let readings = run.output.split(separator: "\n").map(ProbeReading.init)
+        let readings = run.output.split(separator: "\n").compactMap { ProbeCheckpoint(line: $0) }
         try #require(readings.count == 2, "unexpected probe output: \(run.output)")
         let (first, last) = (readings[0], readings[1])
         // Only idle polls count: an error path that skipped the keyring or the signed GET would prove nothing.
@@ -45,25 +46,5 @@ struct MemoryGrowthTests {
         #expect(
             perPoll < Self.allowedBytesPerPoll,
             "the heap grew \(last.heapBytes - first.heapBytes) bytes over \(last.polls - first.polls) polls")
-    }
-}
-
-/// One checkpoint line of poll-memory-probe: `polls=N heapBytes=B residentKB=K idlePolls=I`.
-private struct ProbeReading {
-    var polls = -1
-    var heapBytes = 0
-    var idlePolls = -1
-
-    init(_ line: Substring) {
-        for field in line.split(separator: " ") {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Int(parts[1]) else { continue }
-            switch parts[0] {
-            case "polls": polls = value
-            case "heapBytes": heapBytes = value
-            case "idlePolls": idlePolls = value
-            default: break
-            }
-        }
     }
 }

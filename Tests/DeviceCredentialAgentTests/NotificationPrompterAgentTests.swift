@@ -40,7 +40,8 @@ struct NotificationPrompterAgentTests {
 
         let notify = try #require(try desktop.shown().first)
         #expect(notify["urgency"] as? Int == 2)
-        #expect(notify["actions"] as? [String] == ["approve", "Approve", "deny", "Deny"])
+        #expect(
+            notify["actions"] as? [String] == ["report", "This wasn't me", "approve", "Approve", "deny", "Deny"])
         #expect(notify["summary"] as? String == "Approve signIn?")
         #expect(notify["challengeId"] as? String == push.challengeID)
         let body = notify["body"] as? String ?? ""
@@ -91,6 +92,22 @@ struct NotificationPrompterAgentTests {
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
         let shown = try #require(try desktop.shown().first?["id"] as? Int)
         #expect(try desktop.wasClosed(shown))
+    }
+
+    @Test("This wasn't me clicked: denied on the server, the notification closed, the history says reported")
+    func report() async throws {
+        let desktop = try await desktop(answer: "report")
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try await agent(on: desktop)
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge denied and reported")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+        let shown = try #require(try desktop.shown().first?["id"] as? Int)
+        #expect(try desktop.wasClosed(shown))
+        try await agent.stderr.waitForLine(containing: "recorded in the history")
+        let recorded = try home.history.read().entries
+        #expect(recorded.map(\.outcome) == [.reported])
+        #expect(recorded.map(\.channel) == [.notification])
     }
 
     @Test("answered elsewhere: the agent closes its notification (CloseNotification)")
@@ -145,7 +162,7 @@ struct NotificationPrompterAgentTests {
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge left unanswered")
         let notify = try #require(try desktop.shown().first)
-        #expect(notify["actions"] as? [String] == ["deny", "Deny"])
+        #expect(notify["actions"] as? [String] == ["report", "This wasn't me", "deny", "Deny"])
         #expect((notify["body"] as? String ?? "").contains("zenity or kdialog"))
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
     }

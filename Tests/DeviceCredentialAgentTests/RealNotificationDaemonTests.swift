@@ -198,4 +198,51 @@ struct RealNotificationDaemonTests {
             try await dunstctl(["count", "displayed"]) == "0"
         }
     }
+
+    @Test(
+        "dunst: a dismissed notification comes back with devicecred challenge --show, and its Approve still approves",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: RealNotificationDaemonTests.dunst),
+            "dunst is not installed"))
+    func dunstDismissedAndShownAgain() async throws {
+        // Debian's dunstrc, with a dmenu stand-in that chooses Approve from the context menu.
+        let menu = home.root + "/dunst-menu.txt"
+        let picker = Fixtures.directory.appendingPathComponent("dmenu-pick.sh").path
+        let defaults = try String(contentsOfFile: "/etc/xdg/dunst/dunstrc", encoding: .utf8)
+        let config =
+            defaults.split(separator: "\n", omittingEmptySubsequences: false)
+            .map {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix("dmenu =")
+                    ? "    dmenu = \(picker) Approve \(menu)" : String($0)
+            }
+            .joined(separator: "\n")
+        let configPath = home.root + "/dunstrc"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let desktop = try await desktop(daemon: Self.dunst, arguments: ["-config", configPath])
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try await agent(on: desktop)
+        let push = try await push(for: device)
+        try await agent.stderr.waitForLine(containing: "notification shown")
+        let dunstctl = { (arguments: [String]) async throws -> String in
+            let result = try await ChildProcess.run("/usr/bin/dunstctl", arguments, environment: desktop.environment)
+            guard result.status == 0 else { throw TestFailure("dunstctl \(arguments) failed: \(result.errors)") }
+            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // The person dismisses it, as dunst's close shortcut does.
+        _ = try await dunstctl(["close"])
+        try await agent.stderr.waitForLine(containing: "challenge left unanswered")
+        #expect(try await dunstctl(["count", "displayed"]) == "0")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+
+        let mark = agent.stderr.lines.count
+        let shown = try await ChildProcess.run(
+            try TestBinaries.path("devicecred"), ["challenge", "--show", "--profile", device.profile.name],
+            environment: home.environment(extra: desktop.bus.environment))
+        #expect(shown.status == 0, "\(shown.errors)")
+        try await agent.stderr.waitForLine(containing: "notification shown", from: mark)
+        #expect(try await dunstctl(["count", "displayed"]) == "1")
+        _ = try await dunstctl(["context"])
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.poll(push) == .init(isVerified: true, isConsumed: true))
+    }
 }

@@ -32,7 +32,8 @@ struct TerminalPrompterAgentTests {
             FileManager.default.createFile(atPath: log, contents: nil)
             let environment = home.environment(extra: extra)
             let names = [
-                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "HOME",
+                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_STATE_HOME", "DEVICECRED_JOURNAL_SOCKET",
+                "DBUS_SESSION_BUS_ADDRESS", "HOME",
             ]
             let assignments = (names + extra.keys.filter { !names.contains($0) }.sorted())
                 .compactMap { name in environment[name].map { "\(name)=\(quote($0))" } }
@@ -95,7 +96,7 @@ struct TerminalPrompterAgentTests {
         #expect(screen.contains("Approve signIn?"))
         #expect(screen.contains("IP address:"))
         #expect(screen.contains("Time left:"))
-        #expect(screen.contains("Approve? [y/n]"))
+        #expect(screen.contains("Approve? [y/n, r = this wasn't me]"))
     }
 
     @Test("a forged sign-in context is shown escaped: no escape sequence or control byte reaches the terminal")
@@ -114,7 +115,7 @@ struct TerminalPrompterAgentTests {
         // The log (stderr, the journal under systemd) shows the address escaped too.
         #expect(received.contains(#"198.51.100.66\e[2K\r203.0.113.1"#), "\(received)")
         #expect(!pane.log.lines.joined().unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" })
-        try await output.stdout.waitForText("Approve? [y/n] ")
+        try await output.stdout.waitForText("Approve? [y/n, r = this wasn't me] ")
         // The terminal turns each newline into CR LF: only that CR is the terminal's own.
         let written = output.stdout.lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
             .joined(separator: "\n")
@@ -139,6 +140,29 @@ struct TerminalPrompterAgentTests {
         try await pane.type("n", "Enter")
         try await pane.log.waitForLine(containing: "challenge denied")
         #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+    }
+
+    @Test("r (this wasn't me) denies and reports: the server sees the denial, the journal and the history the report")
+    func report() async throws {
+        let backend = try TestServices.server()
+        let journal = try TestJournal()
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let pane = try await Pane.start(
+            home: home, arguments: ["--prompt", "terminal", "--interval", "0.2", "--log-level", "debug"],
+            environment: ["DEVICECRED_JOURNAL_SOCKET": journal.path])
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await pane.log.waitForLine(containing: "challenge received")
+        try await pane.type("r", "Enter")
+        try await pane.log.waitForLine(containing: "challenge denied and reported")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: true))
+        let entry = try journal.receive()
+        #expect(entry["MESSAGE_ID"] == ChallengeReport.messageID)
+        #expect(entry["DEVICECRED_CHALLENGE_ID"] == push.challengeID)
+        #expect(entry["DEVICECRED_CHANNEL"] == "terminal")
+        try await pane.log.waitForLine(containing: "recorded in the history")
+        let recorded = try home.history.read().entries
+        #expect(recorded.map(\.outcome) == [.reported])
+        #expect(recorded.map(\.channel) == [.terminal])
     }
 
     @Test("number matching: y, then the code shown in the browser, approves")

@@ -6,7 +6,7 @@ import Testing
 /// The one table from library errors to exit statuses.
 @Suite struct ExitStatusMappingTests {
     @Test func statusesAreDistinctAndDocumentedInOrder() {
-        #expect(DevicecredExitStatus.all.map(\.code) == Array(0...15))
+        #expect(DevicecredExitStatus.all.map(\.code) == Array(0...16))
         #expect(Set(DevicecredExitStatus.all.map(\.meaning)).count == DevicecredExitStatus.all.count)
     }
 

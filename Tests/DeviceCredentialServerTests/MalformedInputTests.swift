@@ -208,3 +208,82 @@ import Testing
         }
     }
 }
+
+/// Bad input on the QR-code and in-app endpoints: a clear error, nothing stored, nothing claimed.
+@Suite struct QRAndInAppMalformedInputTests {
+    @Test func qrCodeCreationAndPollingRefuseBadBodiesAndAuth() async throws {
+        try await withServer { harness in
+            let noAuth = try await harness.send(.post, "client/challenge/qr-code", json: ["action": "signIn"])
+            #expect(noAuth.isError("unauthorized"))
+            let wrongTenant = try await harness.send(
+                .post, "client/challenge/qr-code", auth: .tenant("other"), json: ["action": "signIn"])
+            #expect(wrongTenant.isError("unauthorized"))
+            let badBearer = try await harness.send(
+                .post, "client/challenge/qr-code", auth: .bearer("not.a.jwt"), json: ["action": "signIn"])
+            #expect(badBearer.isError("unauthorized"))
+            let noAction = try await harness.send(.post, "client/challenge/qr-code", auth: .tenant(), json: [:])
+            #expect(
+                noAction.isError("invalid_request") && noAction.string("errorDescription") == "missing field 'action'")
+            for action in ["", "a/b", "line\nbreak", String(repeating: "x", count: 300)] {
+                let reply = try await harness.send(
+                    .post, "client/challenge/qr-code", auth: .tenant(), json: ["action": action])
+                #expect(reply.isError("invalid_request"))
+            }
+            let custom = try await harness.send(
+                .post, "client/challenge/qr-code", auth: .tenant(), json: ["action": "signIn", "custom": [1, 2]])
+            #expect(custom.isError("invalid_request"))
+            let tracked = try await harness.track("alice", "signIn")
+            let otherAction = try await harness.send(
+                .post, "client/challenge/qr-code", auth: .bearer(tracked.token), json: ["action": "transfer"])
+            #expect(otherAction.isError("invalid_request"))
+            let noDeviceCode = try await harness.send(
+                .post, "client/verify/qr-code", auth: .tenant(), json: ["challengeId": "x"])
+            #expect(noDeviceCode.isError("invalid_request"))
+            let unknown = try await harness.send(
+                .post, "client/verify/qr-code", auth: .tenant(), json: ["challengeId": "x", "deviceCode": "y"])
+            #expect(unknown.isError("not_found"))
+            let pollNoAuth = try await harness.send(
+                .post, "client/verify/qr-code", json: ["challengeId": "x", "deviceCode": "y"])
+            #expect(pollNoAuth.isError("unauthorized"))
+        }
+    }
+
+    @Test func claimsAnswersAndVerificationsRefuseBadBodies() async throws {
+        try await withServer { harness in
+            let device = TestDevice()
+            for path in ["client/user-authenticators/qr-code/challenge/claim", "client/verify/in-app"] {
+                let missing = try await harness.send(.post, path, auth: .tenant(), json: ["challengeId": "x"])
+                #expect(missing.isError("invalid_request"), "\(path)")
+                let badKey = try await harness.send(
+                    .post, path, auth: .tenant(),
+                    json: ["challengeId": "x", "publicKey": "not base64!", "signature": "x"])
+                #expect(badKey.isError("invalid_request"), "\(path)")
+                let unknownKey = try await harness.send(
+                    .post, path, auth: .tenant(),
+                    json: ["challengeId": "x", "publicKey": device.publicKey, "signature": device.signature(for: "x")])
+                #expect(unknownKey.isError("invalid_credential"), "\(path)")
+                let wrongType = try await harness.send(
+                    .post, path, auth: .tenant(),
+                    json: ["challengeId": 7, "publicKey": device.publicKey, "signature": "x"])
+                #expect(wrongType.string("errorDescription") == "field 'challengeId' must be a string", "\(path)")
+            }
+            let answer = try await harness.send(
+                .post, "client/user-authenticators/qr-code/challenge", auth: .tenant(),
+                json: ["challengeId": "x", "publicKey": device.publicKey, "approved": "yes", "signature": "x"])
+            #expect(answer.string("errorDescription") == "field 'approved' must be a boolean")
+            let challengeNoAuth = try await harness.send(.post, "client/challenge", json: ["action": "signIn"])
+            #expect(challengeNoAuth.isError("unauthorized"))
+            let badAction = try await harness.send(.post, "client/challenge", auth: .tenant(), json: ["action": 5])
+            #expect(badAction.isError("invalid_request"))
+            let slash = try await harness.send(.post, "client/challenge", auth: .tenant(), json: ["action": "../x"])
+            #expect(slash.isError("invalid_request"))
+            let wrongMethod = try await harness.send(.get, "client/challenge/qr-code", auth: .tenant())
+            #expect(wrongMethod.status == .methodNotAllowed)
+            // The QR-code and in-app namespaces have no nonce or getChallenge.
+            let noNonce = try await harness.send(
+                .post, "client/user-authenticators/in-app/challenge/sign?publicKey=\(device.publicKeyQuery)",
+                auth: .tenant())
+            #expect(noNonce.status == .notFound)
+        }
+    }
+}

@@ -14,7 +14,7 @@ import Testing
             #expect(reply.string("state") == "ALLOW")
             #expect(reply.bool("isEnrolled") == false)
             #expect(reply.json["enrolledVerificationMethods"] as? [String] == [])
-            #expect(reply.json["allowedVerificationMethods"] as? [String] == ["PUSH"])
+            #expect(reply.json["allowedVerificationMethods"] as? [String] == ["PUSH", "QR_CODE", "IN_APP"])
             #expect(reply.json["ruleIds"] as? [String] == [])
             #expect(reply.string("url")?.contains("token=") == true)
 

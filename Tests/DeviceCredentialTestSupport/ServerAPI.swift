@@ -95,6 +95,41 @@ public struct ServerAPI: Sendable {
         try await poll(token: push.token, challengeID: push.challengeID)
     }
 
+    /// A QR-code challenge a browser shows (REST polling mode), with the code it polls with.
+    public struct QRCode: Sendable {
+        public var challengeID: String
+        public var deviceCode: String
+        public var verificationCode: String?
+    }
+
+    /// Browser: creates a QR-code challenge, with a track token when given, else as the tenant.
+    public func createQRCode(token: String? = nil, action: String = "signIn") async throws -> QRCode {
+        let authorization = token.map { "Bearer " + $0 } ?? tenantBasic
+        let answer = try await object(
+            "POST", "/client/challenge/qr-code", body: ["action": action], authorization: authorization)
+        return QRCode(
+            challengeID: try field("challengeId", of: answer), deviceCode: try field("deviceCode", of: answer),
+            verificationCode: answer["verificationCode"] as? String)
+    }
+
+    /// Browser: polls a QR-code challenge; the whole answer (`isClaimed`, `isVerified`, `isConsumed`, `token`).
+    public func poll(_ code: QRCode) async throws -> [String: Any] {
+        try await object(
+            "POST", "/client/verify/qr-code", body: ["challengeId": code.challengeID, "deviceCode": code.deviceCode],
+            authorization: tenantBasic)
+    }
+
+    /// Backend: the user's authenticators as `(id, verificationMethod)`, oldest first.
+    public func authenticators(userID: String) async throws -> [(id: String, method: String)] {
+        guard
+            let list = try await json("GET", "/users/\(userID)/authenticators", body: nil, authorization: basic)
+                as? [[String: Any]]
+        else { throw TestSupportError("getAuthenticators answered no list") }
+        return list.map { ($0["userAuthenticatorId"] as? String ?? "", $0["verificationMethod"] as? String ?? "") }
+    }
+
+    private var tenantBasic: String { "Basic " + Data((tenantID + ":").utf8).base64EncodedString() }
+
     /// Backend: validates the browser's access token; the whole answer.
     public func validate(token: String) async throws -> [String: Any] {
         try await object("POST", "/validate", body: ["token": token], authorization: basic)

@@ -137,6 +137,8 @@ grep -v '^#' Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent.serv
     | install -D -m 644 /dev/stdin "$root/usr/share/dbus-1/services/io.github.DeviceCredential.Agent.service"
 install -D -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Agent1.xml \
     "$root/usr/share/dbus-1/interfaces/io.github.DeviceCredential.Agent1.xml"
+install -D -m 644 Sources/devicecred-agent/dbus/io.github.DeviceCredential.Prompter1.xml \
+    "$root/usr/share/dbus-1/interfaces/io.github.DeviceCredential.Prompter1.xml"
 Tests/scripts/generate-cli-extras.sh "$root/usr/bin" "$work/extras" >/dev/null
 # A completion is sourced, not run: no #! line (lintian: bash-completion-with-hashbang).
 sed '1{/^#!/d}' "$work/extras/bash-completion/completions/devicecred" |

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole push sign-in on one machine, printed step by step, with the three parties of a real
+# The whole push sign-in on one machine, then a QR-code claim and an in-app proof, printed step by step, with the three parties of a real
 # deployment played by: curl (your backend, with the secret key; the browser, with the track token),
 # the devicecred CLI (enrollment) and devicecred-agent (the device, asking its "user": a script).
 #
@@ -165,7 +165,47 @@ answer=$(track wireTransfer '{"custom":{"amount":25000}}')
 expect state "$(field .state "$answer")" BLOCK
 expect ruleIds "$(field '.ruleIds | join(",")' "$answer")" block-large-transfers
 
-step "device: devicecred remove (signed removal; the key is deleted after the server confirmed)"
+printf '\n%s-- a QR-code sign-in and an in-app proof (the SDKs qr and inapp namespaces)%s\n' "$bold" "$plain"
+step "device: enroll the profile's QR-code and in-app credentials (a key of their own each, same profile)"
+for namespace in qr inapp; do
+    answer=$(track enroll '{"scope":"add:authenticators"}')
+    field .token "$answer" | "$bin_dir/devicecred" enroll --namespace "$namespace" --token - | sed 's/^/    /'
+done
+
+step "backend: track signIn; browser: show a QR code (REST polling mode)"
+answer=$(track signIn '{"ipAddress":"203.0.113.7","userAgent":"Firefox/133.0 (Windows)"}')
+token=$(field .token "$answer")
+answer=$(browser "$token" -d '{"action":"signIn"}' "$api/client/challenge/qr-code")
+challenge_id=$(field .challengeId "$answer")
+device_code=$(field .deviceCode "$answer")
+show "the QR code holds: $challenge_id"
+
+step "device: the scanned text into devicecred claim - (a webcam: zbarcam --raw | devicecred claim -)"
+printf '%s\n' "$challenge_id" | "$bin_dir/devicecred" claim - --approve | sed 's/^/    /'
+
+step "browser: poll the QR code with its deviceCode"
+answer=$(curl -sS --fail-with-body -u "$AUTHSIGNAL_TENANT_ID:" -H 'Content-Type: application/json' \
+    -d "{\"challengeId\":\"$challenge_id\",\"deviceCode\":\"$device_code\"}" "$api/client/verify/qr-code")
+expect isClaimed "$(field .isClaimed "$answer")" true
+expect isVerified "$(field .isVerified "$answer")" true
+token=$(field .token "$answer")
+
+step "backend: validate the QR-code token"
+answer=$(backend -d "{\"token\":\"$token\"}" "$api/validate")
+expect isValid "$(field .isValid "$answer")" true
+expect verificationMethod "$(field .verificationMethod "$answer")" QR_CODE
+
+step "device: devicecred verify --action vpnConnect (in-app: a token only this machine's key can get)"
+token=$("$bin_dir/devicecred" verify --action vpnConnect)
+show "token: a JWT for the backend (not shown)"
+answer=$(backend -d "{\"token\":\"$token\"}" "$api/validate")
+expect isValid "$(field .isValid "$answer")" true
+expect action "$(field .action "$answer")" vpnConnect
+expect verificationMethod "$(field .verificationMethod "$answer")" IN_APP
+
+step "device: devicecred remove, for each namespace (signed removals; keys deleted after the server confirmed)"
+"$bin_dir/devicecred" remove --namespace qr | sed 's/^/    /'
+"$bin_dir/devicecred" remove --namespace inapp | sed 's/^/    /'
 "$bin_dir/devicecred" remove | sed 's/^/    /'
 
 printf '\n%sdemo passed: every step answered as expected%s\n' "$green" "$plain"

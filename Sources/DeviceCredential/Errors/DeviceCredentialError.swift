@@ -64,6 +64,8 @@ extension DeviceCredentialError {
 
         // MARK: Local codes
 
+        /// The service answered a QR-code claim with `success: false`.
+        public static let claimRefused = Code(rawValue: "claim_refused")
         /// This profile has no key on this machine.
         public static let notEnrolled = Code(rawValue: "not_enrolled")
         /// Another answer to the challenge is being sent or was sent from this machine (the agent, the
@@ -91,5 +93,7 @@ extension DeviceCredentialError {
         public static let serverError = Code(rawValue: "server_error")
         /// A setting is invalid (API URL, profile name, namespace...).
         public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
+        /// The history of answers (`$XDG_STATE_HOME/devicecred/history.jsonl`) could not be written or read.
+        public static let historyFailure = Code(rawValue: "history_failure")
     }
 }

@@ -27,7 +27,7 @@ public struct FileKeyStore: KeyStore {
 
     /// The file a profile's key lives in.
     public func path(profile: String) throws -> String {
-        try DeviceProfile.validate(name: profile)
+        try DeviceProfile.validate(keyName: profile)
         return directory + "/" + profile + ".pem"
     }
 

@@ -10,7 +10,7 @@ public final class InMemoryKeyStore: KeyStore {
     public var kind: KeyStoreKind { .memory }
 
     public func storeKey(_ material: KeyMaterial, for item: KeyStoreItem) throws {
-        try DeviceProfile.validate(name: item.profile)  // the same names as every other store
+        try DeviceProfile.validate(keyName: item.profile)  // the same names as every other store
         keys.withLock { $0[item.profile] = material }
     }
 

@@ -1,6 +1,7 @@
 /// Where a profile's private key lives.
 ///
-/// One key per profile name. Every store passes the same contract tests: a missing key is `nil` (the
+/// One key per key name: a profile's own namespace keeps its key under the profile name, its other
+/// namespaces under `<profile>@<namespace>` (see `DeviceProfile.validate(keyName:)`). Every store passes the same contract tests: a missing key is `nil` (the
 /// client turns that into `not_enrolled`), while a store that cannot answer throws its own error
 /// (`keyring_locked`, `keyring_unavailable`, `dbus_unavailable`, `insecure_key_file`, `key_store_failure`),
 /// so a locked keyring never reads as "not enrolled".
@@ -22,13 +23,13 @@ public protocol KeyStore: Sendable {
 /// Describes the key a store keeps for a profile; the Secret Service store records these as item
 /// attributes so a person can tell items apart in Seahorse.
 public struct KeyStoreItem: Hashable, Sendable {
-    /// The profile name: the store's lookup key.
+    /// The key name (the profile name, or `<profile>@<namespace>` for its other namespaces): the lookup key.
     public var profile: String
     /// The tenant the key is enrolled with.
     public var tenantID: String
     /// The API base URL the key is enrolled with.
     public var apiURL: String
-    /// The protocol namespace (`push` or `device`).
+    /// The protocol namespace (`push`, `qr-code`, `in-app` or `device`).
     public var namespace: DeviceNamespace
 
     /// Creates an item description.

@@ -20,7 +20,7 @@ public final class SecretServiceKeyStore: KeyStore {
     public var kind: KeyStoreKind { .secretService }
 
     public func storeKey(_ material: KeyMaterial, for item: KeyStoreItem) throws {
-        try DeviceProfile.validate(name: item.profile)
+        try DeviceProfile.validate(keyName: item.profile)
         try withConnection { try $0.store(material, item: item) }
     }
 

@@ -10,11 +10,16 @@ public struct XDGDirectories: Sendable {
     public var configHome: String
     /// `$XDG_DATA_HOME`, or `$HOME/.local/share`.
     public var dataHome: String
+    /// `$XDG_STATE_HOME`, or `$HOME/.local/state`: what the user's programs keep between runs (the history).
+    public var stateHome: String
 
-    /// Explicit directories (tests, or an app with its own layout).
-    public init(configHome: String, dataHome: String) {
+    /// Explicit directories (tests, or an app with its own layout); the state directory defaults to a
+    /// `state` directory beside `dataHome`'s parent layout (`~/.local/share` gives `~/.local/state`).
+    public init(configHome: String, dataHome: String, stateHome: String? = nil) {
         self.configHome = configHome
         self.dataHome = dataHome
+        self.stateHome =
+            stateHome ?? (dataHome.hasSuffix("/share") ? String(dataHome.dropLast(6)) + "/state" : dataHome + "/state")
     }
 
     /// The directories of the current process's environment. Relative values are ignored, as the spec says.
@@ -29,6 +34,7 @@ public struct XDGDirectories: Sendable {
         }
         return XDGDirectories(
             configHome: variable("XDG_CONFIG_HOME") ?? home + "/.config",
-            dataHome: variable("XDG_DATA_HOME") ?? home + "/.local/share")
+            dataHome: variable("XDG_DATA_HOME") ?? home + "/.local/share",
+            stateHome: variable("XDG_STATE_HOME") ?? home + "/.local/state")
     }
 }

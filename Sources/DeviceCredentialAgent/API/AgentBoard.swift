@@ -41,6 +41,8 @@ public final class AgentBoard: Sendable {
     public enum Resolution: String, Sendable {
         case approved
         case denied
+        /// Denied as "This wasn't me" (and reported).
+        case reported
         /// Sent, but the server did not verify the approval (the number-matching code did not match).
         case refused
         /// Answered elsewhere, or expired.
@@ -69,6 +71,8 @@ public final class AgentBoard: Sendable {
         var decision: CheckedContinuation<PromptDecision?, Never>?
         var pendingDecision: PromptDecision?
         var submitted = false
+        /// An app's decision was taken (for the history's channel).
+        var decidedByApp = false
         var resolutionWaiters: [@Sendable (Resolution) -> Void] = []
     }
 
@@ -83,6 +87,9 @@ public final class AgentBoard: Sendable {
 
     /// Woken by ``pollNow()``: every profile polls at once.
     public let pollNowSignal = ResumeSignal()
+
+    /// Asks to show a challenge again (``showAgain(_:)``), heard by the prompt that is up for it.
+    let showAgainRequests = ShowAgainRequests()
 
     public init() {}
 
@@ -134,7 +141,9 @@ public final class AgentBoard: Sendable {
     }
 
     /// The prompt of `challengeId` is gone, for `resolution`; an app waiting on its answer learns how.
-    func closed(_ challengeId: String, resolution: Resolution) {
+    /// Returns whether the decision came from an app.
+    @discardableResult
+    func closed(_ challengeId: String, resolution: Resolution) -> Bool {
         let (open, waiting, listener) = state.withLock { state in
             state.order.removeAll { $0 == challengeId }
             return (
@@ -143,12 +152,30 @@ public final class AgentBoard: Sendable {
             )
         }
         waiting?.decision?.resume(returning: nil)
+        showAgainRequests.forget(challengeId)
         for waiter in waiting?.resolutionWaiters ?? [] { waiter(resolution) }
         if let open { listener?(.challengeResolved(challengeId: challengeId, profile: open.profile, resolution)) }
+        return waiting?.decidedByApp ?? false
     }
 
     /// An app's decision for `challengeId`, once one is sent; nil when cancelled (the prompt answered first).
     func appDecision(for challengeId: String) async -> PromptDecision? {
+        let decision = await waitForAppDecision(challengeId)
+        if decision != nil { state.withLock { $0.answers[challengeId]?.decidedByApp = true } }
+        return decision
+    }
+
+    /// The decision on open challenge `challengeId` came from the app registered as prompter.
+    func decidedByAppPrompter(_ challengeId: String) {
+        state.withLock { $0.answers[challengeId]?.decidedByApp = true }
+    }
+
+    /// Whether the decision on open challenge `challengeId` came from an app.
+    func isDecidedByApp(_ challengeId: String) -> Bool {
+        state.withLock { $0.answers[challengeId]?.decidedByApp ?? false }
+    }
+
+    private func waitForAppDecision(_ challengeId: String) async -> PromptDecision? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<PromptDecision?, Never>) in
                 let ready = state.withLock { state -> PromptDecision?? in

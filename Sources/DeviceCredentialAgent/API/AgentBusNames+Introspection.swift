@@ -33,13 +33,33 @@ extension AgentBusNames {
             <method name="Deny">
               <arg name="challengeId" type="s" direction="in"/>
             </method>
+            <!-- "This wasn't me": denies (signed, as Deny), writes a journal entry (MESSAGE_ID
+                 c34eea090888491887b10966b87341e8), runs the agent's report command and records "reported". -->
+            <method name="Report">
+              <arg name="challengeId" type="s" direction="in"/>
+            </method>
             <!-- Every profile polls now instead of at its next interval. -->
             <method name="PollNow"/>
+            <!-- Shows an open challenge again with the current prompter (a dismissed notification comes back).
+                 Error ChallengeGone when it is not open here. -->
+            <method name="ShowChallenge">
+              <arg name="challengeId" type="s" direction="in"/>
+            </method>
+            <!-- Makes the caller the agent's prompter: the agent calls io.github.DeviceCredential.Prompter1.Ask on
+                 this object of the caller's unique name instead of showing its own prompt, until the caller
+                 unregisters or leaves the bus. One app at a time: error PrompterRegistered. -->
+            <method name="RegisterPrompter">
+              <arg name="prompter" type="o" direction="in"/>
+            </method>
+            <!-- Error NotRegistered when the caller is not the registered prompter with this object. -->
+            <method name="UnregisterPrompter">
+              <arg name="prompter" type="o" direction="in"/>
+            </method>
             <signal name="ChallengeReceived">
               <arg name="challenge" type="a{sv}"/>
             </signal>
-            <!-- how: approved, denied, refused (the server did not verify the approval), withdrawn (answered
-                 elsewhere or expired), unanswered (still pending for another device). -->
+            <!-- how: approved, denied, reported ("This wasn't me"), refused (the server did not verify the
+                 approval), withdrawn (answered elsewhere or expired), unanswered (still pending for another device). -->
             <signal name="ChallengeResolved">
               <arg name="challengeId" type="s"/>
               <arg name="profile" type="s"/>

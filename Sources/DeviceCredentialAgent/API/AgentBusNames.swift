@@ -4,6 +4,8 @@ package enum AgentBusNames {
     static let busName = "io.github.DeviceCredential.Agent"
     static let objectPath = "/io/github/DeviceCredential/Agent"
     static let interface = "io.github.DeviceCredential.Agent1"
+    /// What an app registered as prompter serves on its object (`Ask`, `Cancel`).
+    static let prompterInterface = "io.github.DeviceCredential.Prompter1"
 
     enum Error: String {
         /// Not open on this machine: unknown, already answered, withdrawn, or an answer is under way.
@@ -13,6 +15,10 @@ package enum AgentBusNames {
         /// The answer was not sent: the PIN was not given, the keyring is locked, or sending failed; the
         /// challenge stays pending (see the agent's log).
         case notSent = "io.github.DeviceCredential.Agent1.Error.NotSent"
+        /// RegisterPrompter while another app is the prompter (one at a time).
+        case prompterRegistered = "io.github.DeviceCredential.Agent1.Error.PrompterRegistered"
+        /// UnregisterPrompter from a caller, or for an object, that is not the registered prompter.
+        case notRegistered = "io.github.DeviceCredential.Agent1.Error.NotRegistered"
         case invalidArguments = "org.freedesktop.DBus.Error.InvalidArgs"
         case unknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
     }

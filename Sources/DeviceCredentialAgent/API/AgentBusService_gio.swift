@@ -39,6 +39,14 @@ public final class AgentBusService: Sendable {
         }
     }
 
+    /// `own`, asked only while no app is registered as prompter (`RegisterPrompter`); `ShowChallenge`
+    /// asks again. The agent prompts through this when it offers the API.
+    public func prompter(routing own: any ChallengePrompter) -> any ChallengePrompter {
+        PromptRouter(
+            own: own, slot: handler.prompterSlot, apps: handler, showAgain: handler.board.showAgainRequests,
+            board: handler.board, logger: handler.logger)
+    }
+
     deinit {
         g_dbus_connection_remove_filter(connection, filterID)
         g_dbus_connection_close_sync(connection, nil, nil)
@@ -51,6 +59,8 @@ final class AgentBusHandler: Sendable {
     nonisolated(unsafe) let connection: OpaquePointer
     let board: AgentBoard
     let logger: Logger
+    /// The app registered as prompter, if any.
+    let prompterSlot = AppPrompterSlot()
 
     init(connection: OpaquePointer, board: AgentBoard, logger: Logger) {
         self.connection = connection
@@ -77,7 +87,21 @@ final class AgentBusHandler: Sendable {
             answer(call, challengeId: text(body, 0), .approve(verificationCode: code.isEmpty ? nil : code))
         case (AgentBusNames.interface, "Deny", "s"), (nil, "Deny", "s"):
             answer(call, challengeId: text(body, 0), .deny)
-        case (AgentBusNames.interface, "Approve", _), (AgentBusNames.interface, "Deny", _):
+        case (AgentBusNames.interface, "Report", "s"), (nil, "Report", "s"):
+            answer(call, challengeId: text(body, 0), .report)
+        case (AgentBusNames.interface, "RegisterPrompter", "o"), (nil, "RegisterPrompter", "o"):
+            registerPrompter(call, objectPath: text(body, 0))
+        case (AgentBusNames.interface, "UnregisterPrompter", "o"), (nil, "UnregisterPrompter", "o"):
+            unregisterPrompter(call, objectPath: text(body, 0))
+        case (AgentBusNames.interface, "ShowChallenge", "s"), (nil, "ShowChallenge", "s"):
+            showAgain(call, challengeId: text(body, 0))
+        case (AgentBusNames.interface, "RegisterPrompter", _), (AgentBusNames.interface, "UnregisterPrompter", _),
+            (AgentBusNames.interface, "ShowChallenge", _):
+            fail(
+                call, .invalidArguments,
+                "\(member) takes (\(member == "ShowChallenge" ? "s" : "o")), not (\(signature))")
+        case (AgentBusNames.interface, "Approve", _), (AgentBusNames.interface, "Deny", _),
+            (AgentBusNames.interface, "Report", _):
             fail(call, .invalidArguments, "\(member) takes \(member == "Approve" ? "(ss)" : "(s)"), not (\(signature))")
         default:
             fail(call, .unknownMethod, "no method \(member) with signature (\(signature)) here")
@@ -91,13 +115,16 @@ final class AgentBusHandler: Sendable {
         let (board, logger) = (self.board, self.logger)
         logger.info(
             "answer received over D-Bus",
-            metadata: ["challengeId": "\(DisplayText.terminal(challengeId))", "approve": "\(decision != .deny)"])
+            metadata: [
+                "challengeId": "\(DisplayText.terminal(challengeId))",
+                "approve": "\(decision != .deny && decision != .report)", "report": "\(decision == .report)",
+            ])
         Task {
             defer { g_object_unref(UnsafeMutableRawPointer(box.message)) }
             do throws(AgentBoard.AnswerRefusal) {
                 let resolution = try await board.answer(challengeId, decision: decision)
                 switch resolution {
-                case .approved, .denied: self.reply(to: box.message, [])
+                case .approved, .denied, .reported: self.reply(to: box.message, [])
                 case .refused: self.fail(box.message, .wrongCode, "the server refused the code: it does not match")
                 case .withdrawn:
                     self.fail(box.message, .challengeGone, "the challenge was answered elsewhere or expired")
@@ -140,7 +167,7 @@ final class AgentBusHandler: Sendable {
         ])
     }
 
-    private static func dictionary(_ open: AgentBoard.OpenChallenge) -> OpaquePointer {
+    static func dictionary(_ open: AgentBoard.OpenChallenge) -> OpaquePointer {
         let challenge = open.challenge
         var entries: [(String, OpaquePointer?)] = [
             ("challengeId", g_variant_new_string(challenge.challengeId)),
@@ -185,7 +212,7 @@ final class AgentBusHandler: Sendable {
         return reply
     }
 
-    private func reply(to call: OpaquePointer, _ values: [OpaquePointer?]) {
+    func reply(to call: OpaquePointer, _ values: [OpaquePointer?]) {
         let message = g_dbus_message_new_method_reply(call)!
         if !values.isEmpty {
             g_dbus_message_set_body(
@@ -194,7 +221,7 @@ final class AgentBusHandler: Sendable {
         send(message)
     }
 
-    private func fail(_ call: OpaquePointer, _ name: AgentBusNames.Error, _ text: String) {
+    func fail(_ call: OpaquePointer, _ name: AgentBusNames.Error, _ text: String) {
         send(g_dbus_message_new_method_error_literal(call, name.rawValue, text)!)
     }
 
@@ -209,7 +236,7 @@ final class AgentBusHandler: Sendable {
             connection, nil, AgentBusNames.objectPath, AgentBusNames.interface, name, parameters, nil)
     }
 
-    private func text(_ body: OpaquePointer?, _ index: Int) -> String {
+    func text(_ body: OpaquePointer?, _ index: Int) -> String {
         guard let body else { return "" }
         let value = g_variant_get_child_value(body, gsize(index))!
         defer { g_variant_unref(value) }
@@ -218,8 +245,11 @@ final class AgentBusHandler: Sendable {
 
     private func array(_ dictionaries: [OpaquePointer]) -> OpaquePointer? {
         let children = dictionaries.map { Optional($0) }
-        return children.withUnsafeBufferPointer {
-            g_variant_new_array(g_variant_type_checked_("a{sv}"), $0.baseAddress, gsize($0.count))
+        // The type's C string must outlive the call that reads it: not a temporary of an argument.
+        return children.withUnsafeBufferPointer { values in
+            "a{sv}".withCString {
+                g_variant_new_array(g_variant_type_checked_($0), values.baseAddress, gsize(values.count))
+            }
         }
     }
 }
@@ -228,20 +258,33 @@ private func dictionaryVariant(_ entries: [(String, OpaquePointer?)]) -> OpaqueP
     let children: [OpaquePointer?] = entries.map {
         g_variant_new_dict_entry(g_variant_new_string($0.0), g_variant_new_variant($0.1))
     }
-    return children.withUnsafeBufferPointer {
-        g_variant_new_array(g_variant_type_checked_("{sv}"), $0.baseAddress, gsize($0.count))!
+    return children.withUnsafeBufferPointer { values in
+        "{sv}".withCString {
+            g_variant_new_array(g_variant_type_checked_($0), values.baseAddress, gsize(values.count))!
+        }
     }
 }
 
 /// A GDBus message handed to the task that answers it (GDBus objects are thread-safe).
-private struct MessageBox: @unchecked Sendable {
+struct MessageBox: @unchecked Sendable {
     let message: OpaquePointer
     init(_ message: OpaquePointer) { self.message = message }
 }
 
 /// The message filter, on GDBus's worker thread: takes the method calls to the agent's object (they are
-/// answered, and not passed on) and lets everything else through.
+/// answered, and not passed on), hears the bus's NameOwnerChanged (the app prompter leaving), and lets
+/// everything else through.
 private let agentMethodFilter: GDBusMessageFilterFunction = { _, message, incoming, userData in
+    if incoming != 0, let message, let userData,
+        g_dbus_message_get_message_type(message) == G_DBUS_MESSAGE_TYPE_SIGNAL,
+        let sender = g_dbus_message_get_sender(message), String(cString: sender) == "org.freedesktop.DBus",
+        let member = g_dbus_message_get_member(message), String(cString: member) == "NameOwnerChanged",
+        let signature = g_dbus_message_get_signature(message), String(cString: signature) == "sss"
+    {
+        Unmanaged<AgentBusHandler>.fromOpaque(userData).takeUnretainedValue()
+            .nameOwnerChanged(g_dbus_message_get_body(message))
+        return message
+    }
     guard incoming != 0, let message, let userData,
         g_dbus_message_get_message_type(message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL,
         let path = g_dbus_message_get_path(message), String(cString: path) == AgentBusNames.objectPath,

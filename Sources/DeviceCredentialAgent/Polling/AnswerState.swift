@@ -38,6 +38,8 @@ enum AnswerEffect: Equatable {
     case askPIN(attempt: Int)
     /// Signs and sends the answer, with `pin` for the key when given.
     case send(approved: Bool, code: String?, pin: String?)
+    /// "This wasn't me": writes the report (journal, report command); `denied` when the server took the denial.
+    case report(denied: Bool)
     case finish
 }
 
@@ -50,6 +52,8 @@ enum AnswerEffect: Equatable {
 ///   PIN longer than any key's is wrong without asking the TPM; none given, a TPM lockout or no PIN
 ///   prompter leave the challenge unanswered. The PIN is never logged.
 /// - An approval the server did not verify is an error that says how to turn number matching on.
+/// - "This wasn't me" denies as a denial does, and is reported however that ends (sent, withdrawn, no
+///   PIN): the person said someone else is trying to sign in, which is worth knowing either way.
 struct AnswerState {
     /// Tries in all before a challenge is left unanswered: a few typos are forgiven, while the TPM's
     /// dictionary-attack counter (shared by every key on it) is not run up.
@@ -66,6 +70,10 @@ struct AnswerState {
     let hasPINPrompter: Bool
     private(set) var answer: (approved: Bool, code: String?)?
     private(set) var attempt = 0
+    /// The person answered "This wasn't me".
+    private(set) var isReported = false
+    /// The server took the answer.
+    private(set) var wasSent = false
 
     init(challenge: AppChallenge, profile: DeviceProfile, hasPINPrompter: Bool) {
         self.challenge = challenge
@@ -74,6 +82,14 @@ struct AnswerState {
     }
 
     mutating func handle(_ event: AnswerEvent) -> [AnswerEffect] {
+        let effects = effects(of: event)
+        guard isReported, let finish = effects.firstIndex(of: .finish) else { return effects }
+        var reported = effects
+        reported.insert(.report(denied: wasSent), at: finish)
+        return reported
+    }
+
+    private mutating func effects(of event: AnswerEvent) -> [AnswerEffect] {
         switch event {
         case .started:
             let context: Logger.Metadata = [
@@ -83,7 +99,7 @@ struct AnswerState {
         case .withdrawn:
             return [.log(.info("challenge withdrawn: answered elsewhere or expired")), .finish]
         case .promptFailed(let error):
-            return [.log(.error("prompt failed", ["error": "\(error)"]))] + handle(.decided(.unanswered))
+            return [.log(.error("prompt failed", ["error": "\(error)"]))] + effects(of: .decided(.unanswered))
         case .decided(let decision):
             return decided(decision)
         case .keyNeedsPIN(.failure(let error)):
@@ -112,6 +128,7 @@ struct AnswerState {
             guard pin.utf8.count <= TPMKeyFactory.maximumPINLength else { return wrongPIN() }
             return [send(pin: pin)]
         case .sent(.accepted(let isVerified)):
+            wasSent = true
             return sent(isVerified: isVerified) + [.finish]
         case .sent(.wrongPIN):
             return wrongPIN()
@@ -146,6 +163,10 @@ struct AnswerState {
             answer = (true, profile.usesNumberMatching ? code : nil)
         case .deny:
             answer = (false, nil)
+        case .report:
+            answer = (false, nil)
+            isReported = true
+            return [.log(.notice("challenge reported as not mine; denying it")), .checkKeyPIN]
         }
         return [.checkKeyPIN]
     }
@@ -176,9 +197,8 @@ struct AnswerState {
     private func sent(isVerified: Bool) -> [AnswerEffect] {
         let approved = answer?.approved ?? false
         guard approved && !isVerified else {
-            return [
-                .log(.notice(approved ? "challenge approved" : "challenge denied", ["isVerified": "\(isVerified)"]))
-            ]
+            let denied: Logger.Message = isReported ? "challenge denied and reported" : "challenge denied"
+            return [.log(.notice(approved ? "challenge approved" : denied, ["isVerified": "\(isVerified)"]))]
         }
         guard !profile.usesNumberMatching else {
             return [

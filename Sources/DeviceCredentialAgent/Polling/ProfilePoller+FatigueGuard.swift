@@ -6,8 +6,8 @@ import Logging
 extension ProfilePoller {
     /// A challenge the guard holds: listed by the D-Bus API and for `devicecred challenge`, never shown
     /// one by one and never answered by the agent.
-    /// History: "suppressed by the guard" is recorded here (this log line is the hook).
     func heldByGuard(_ challenge: AppChallenge, state: PollerState) {
+        history.suppressedByGuard(challenge, profile: profile.name, channel: HistoryRecorder.channel(of: prompter))
         logger.notice(
             "challenge held by the fatigue guard",
             metadata: [
@@ -49,7 +49,9 @@ extension ProfilePoller {
                 "browsers": "\(warning.userAgents.map { UserAgentSummary.text(for: $0) })",
                 "until": "\(FatigueWarningText.expiryClock(warning.coolDownEnds))",
             ])
-        guard let prompter = prompter as? any FatigueWarningPrompter else {
+        // With the D-Bus API the agent's own prompter sits behind the router (apps answer challenges, not this).
+        let own = (prompter as? PromptRouter)?.own ?? prompter
+        guard let prompter = own as? any FatigueWarningPrompter else {
             logger.notice("this prompter shows no fatigue warning; devicecred challenge lists what is held")
             return
         }
@@ -108,7 +110,7 @@ extension ProfilePoller {
     static func outcome(_ resolution: AgentBoard.Resolution) -> ShownOutcome {
         switch resolution {
         case .approved, .refused: return .approved
-        case .denied: return .denied
+        case .denied, .reported: return .denied
         case .withdrawn: return .withdrawn
         case .unanswered: return .dismissed
         }

@@ -19,6 +19,9 @@ struct ProfilePoller: Sendable {
     var fatigue: FatigueGuardSettings = .off
     /// Renews the credential before a server-given `expiresAt` (``CredentialKeepAlive``).
     var keepsCredentialAlive = false
+    /// Where each shown challenge's outcome is written, and how "This wasn't me" is reported.
+    var history: HistoryRecorder
+    var reporter: ChallengeReporter
     var logger: Logger
 
     /// Polls until the task is cancelled or the profile stops (``PollStopReason``, logged by the rules).
@@ -53,7 +56,9 @@ struct ProfilePoller: Sendable {
                     case .log(let line):
                         logger.log(line)
                     case .withdraw(let challengeId) where open?.id == challengeId:
-                        open?.withdrawal.fire()
+                        // After an idle poll the challenge is no longer pending; otherwise the agent takes it away.
+                        let idle = if case .polled(.idle) = event { true } else { false }
+                        open?.withdrawal.fire(noLongerPending: idle)
                         open = nil
                     case .withdraw:
                         break
@@ -159,8 +164,16 @@ struct ProfilePoller: Sendable {
         board.opened(
             .init(profile: profile.name, challenge: challenge, needsVerificationCode: request.needsVerificationCode))
         var resolution = AgentBoard.Resolution.unanswered
+        // Another answer from this machine (the CLI, an app) or, as the server said, from elsewhere went first.
+        var answeredElsewhere = false
         defer {
-            board.closed(challenge.challengeId, resolution: resolution)
+            let byApp = board.closed(challenge.challengeId, resolution: resolution)
+            history.record(
+                challenge, profile: profile.name,
+                outcome: answeredElsewhere
+                    ? .answeredElsewhere
+                    : outcome(resolution, of: challenge, reported: state.isReported, withdrawal: withdrawal),
+                channel: byApp ? .dbusApp : HistoryRecorder.channel(of: prompter))
             mailbox.post(.answered(challengeId: challenge.challengeId, Self.outcome(resolution)))
         }
         // Its own: signing may wait for the TPM or keyring while this profile's poll waits too.
@@ -174,6 +187,11 @@ struct ProfilePoller: Sendable {
                     logger.log(line)
                 case .finish:
                     return
+                case .report(let denied):
+                    let channel: HistoryChannel =
+                        board.isDecidedByApp(challenge.challengeId) ? .dbusApp : HistoryRecorder.channel(of: prompter)
+                    let now = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
+                    await reporter.report(now, channel: channel, denied: denied)
                 case .askDecision:
                     next = await decision(challenge, race: race, logger: logger)
                 case .checkKeyPIN:
@@ -184,7 +202,8 @@ struct ProfilePoller: Sendable {
                 case .send(let approved, let code, let pin):
                     let sent = await send(challenge.challengeId, approved: approved, code: code, pin: pin, on: blocking)
                     if case .accepted(let isVerified) = sent {
-                        resolution = approved ? (isVerified ? .approved : .refused) : .denied
+                        resolution =
+                            approved ? (isVerified ? .approved : .refused) : state.isReported ? .reported : .denied
                     }
                     next = sent.map(AnswerEvent.sent)
                 }
@@ -192,8 +211,30 @@ struct ProfilePoller: Sendable {
             // Nothing to go on with: the agent is shutting down.
             guard let next, !Task.isCancelled else { return }
             if case .withdrawn = next { resolution = .withdrawn }
-            if case .sent(.alreadyAnswered) = next { resolution = .withdrawn }
+            if case .sent(.alreadyAnswered) = next { (resolution, answeredElsewhere) = (.withdrawn, true) }
             event = next
+        }
+    }
+
+    /// The history's outcome of a shown challenge whose answering ended with `resolution`.
+    private func outcome(
+        _ resolution: AgentBoard.Resolution, of challenge: AppChallenge, reported: Bool, withdrawal: Withdrawal
+    ) -> HistoryOutcome {
+        // Reported, whether or not the denial was sent (no PIN given, withdrawn meanwhile): the person's report.
+        if reported { return .reported }
+        switch resolution {
+        case .approved: return .approved
+        case .refused: return .refused
+        case .denied: return .denied
+        case .reported: return .reported
+        case .unanswered:
+            return Task.isCancelled ? .withdrawn : .dismissed
+        case .withdrawn:
+            // Not fired: the prompt's own deadline took it; fired after an idle poll: gone from the server.
+            guard withdrawal.hasFired else { return .expired }
+            guard withdrawal.firedAsNoLongerPending else { return .withdrawn }
+            let expired = challenge.expiresAt.map { $0 <= clock.now } ?? false
+            return expired ? .expired : .answeredElsewhere
         }
     }
 

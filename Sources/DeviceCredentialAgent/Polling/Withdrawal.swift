@@ -5,6 +5,7 @@ import Synchronization
 final class Withdrawal: Sendable {
     private struct State {
         var fired = false
+        var noLongerPending = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
@@ -12,9 +13,14 @@ final class Withdrawal: Sendable {
     /// Whether ``fire()`` was called.
     var hasFired: Bool { state.withLock { $0.fired } }
 
+    /// Whether it fired because a poll found the challenge no longer pending (answered elsewhere or
+    /// expired), for the history; otherwise the agent took it away (a newer challenge, a profile gone).
+    var firedAsNoLongerPending: Bool { state.withLock { $0.noLongerPending } }
+
     /// Fires the signal; later and current waits return.
-    func fire() {
+    func fire(noLongerPending: Bool = false) {
         let waiters = state.withLock { state in
+            if !state.fired { state.noLongerPending = noLongerPending }
             state.fired = true
             defer { state.waiters = [] }
             return state.waiters

@@ -51,6 +51,8 @@ public enum PromptDecision: Sendable, Equatable {
     case approve(verificationCode: String?)
     /// Deny.
     case deny
+    /// "This wasn't me": deny, and report it (journal, `--report-command`, history).
+    case report
     /// No answer: the challenge is left pending (it can still be answered elsewhere).
     case unanswered
 }

@@ -2,7 +2,8 @@ import DeviceCredential
 import FoundationEssentials
 public import Logging
 
-/// Asks through a freedesktop notification with Approve and Deny actions, critical urgency.
+/// Asks through a freedesktop notification with Approve, Deny and "This wasn't me" (deny and report)
+/// actions, critical urgency.
 ///
 /// The notification is closed once the challenge is answered (here or elsewhere), expires, or the
 /// agent stops, so an answered one never lingers. Only the current notification server's signals about
@@ -57,6 +58,9 @@ public final class NotificationPrompter: ChallengePrompter {
             case .action("deny"):
                 bus.close(id: shown)
                 return .deny
+            case .action(Self.reportAction):
+                bus.close(id: shown)
+                return .report
             case .withdrawn:
                 bus.close(id: shown)
                 logger.debug("notification closed", metadata: ["notificationId": "\(shown)"])
@@ -72,6 +76,9 @@ public final class NotificationPrompter: ChallengePrompter {
             }
         }
     }
+
+    /// The key of the "This wasn't me" action.
+    static let reportAction = "report"
 
     /// Returns when a server runs, or may be started by the `Notify` call (D-Bus activation, tried once
     /// per challenge); otherwise says so and waits. Throws `CancellationError` when withdrawn first.
@@ -109,6 +116,8 @@ public final class NotificationPrompter: ChallengePrompter {
         }
         var actions = [(key: "deny", label: "Deny")]
         if canApprove { actions.insert((key: "approve", label: "Approve"), at: 0) }
+        // First: servers that right-align the buttons keep Approve and Deny where they were.
+        actions.insert((key: Self.reportAction, label: "This wasn't me"), at: 0)
         return try bus.notify(
             summary: ChallengeText.title(for: request), body: body.joined(separator: "\n"), actions: actions,
             hints: NotificationHints(

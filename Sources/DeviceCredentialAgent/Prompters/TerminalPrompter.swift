@@ -6,8 +6,9 @@ import DeviceCredential
     import Musl
 #endif
 
-/// Asks on the controlling terminal (`/dev/tty`): y approves, n denies; with number matching it then
-/// asks for the code shown in the browser and never approves without one.
+/// Asks on the controlling terminal (`/dev/tty`): y approves, n denies, r denies and reports "This
+/// wasn't me"; with number matching it then asks for the code shown in the browser and never approves
+/// without one.
 public struct TerminalPrompter: ChallengePrompter {
     /// The terminal device.
     public var path: String
@@ -40,7 +41,7 @@ public struct TerminalPrompter: ChallengePrompter {
 
     private static func converse(on terminal: TerminalLineReader, needsCode: Bool) -> PromptDecision {
         while true {
-            terminal.write("Approve? [y/n] ")
+            terminal.write("Approve? [y/n, r = this wasn't me] ")
             guard let answer = terminal.readLine()?.lowercased() else {
                 terminal.write("\nChallenge withdrawn (answered elsewhere or expired), or no answer.\n")
                 return .unanswered
@@ -56,8 +57,11 @@ public struct TerminalPrompter: ChallengePrompter {
                 return .approve(verificationCode: code)
             case "n", "no":
                 return .deny
+            case "r", "report":
+                terminal.write("Reported: the challenge is denied and the report logged.\n")
+                return .report
             default:
-                terminal.write("Please type y or n.\n")
+                terminal.write("Please type y, n or r.\n")
             }
         }
     }

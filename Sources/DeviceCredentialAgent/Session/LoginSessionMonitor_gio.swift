@@ -108,7 +108,7 @@ public final class LoginSessionMonitor: Sendable {
         let display = try property(connection, path: userPath, interface: "org.freedesktop.login1.User", "Display")
         defer { g_variant_unref(display) }
         // (so): the session id and its path; "/" when the user has no graphical session.
-        guard g_variant_is_of_type(display, g_variant_type_checked_("(so)")) != 0 else {
+        guard String(cString: g_variant_get_type_string(display)) == "(so)" else {
             throw Unavailable(description: "logind's Display of this user is not a session")
         }
         let path = objectPath(display, 1)
@@ -171,7 +171,7 @@ private func string(_ tuple: OpaquePointer, _ index: Int) -> String {
 private func objectPath(_ tuple: OpaquePointer, _ index: Int) -> String { string(tuple, index) }
 
 private func boolean(_ value: OpaquePointer) -> Bool? {
-    guard g_variant_is_of_type(value, g_variant_type_checked_("b")) != 0 else { return nil }
+    guard String(cString: g_variant_get_type_string(value)) == "b" else { return nil }
     return g_variant_get_boolean(value) != 0
 }
 

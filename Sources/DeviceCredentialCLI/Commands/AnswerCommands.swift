@@ -68,6 +68,9 @@ struct ApproveCommand: DevicecredSubcommand {
             id, approved: true, verificationCode: verificationCode.map { String($0.filter { !$0.isWhitespace }) },
             in: opened, pin: pinOptions.input, requiresPIN: key.requiresPIN)
         let shownID = HumanText.shown(id)
+        AnswerRecord.history(
+            challenge ?? AppChallenge(challengeId: id, userAuthenticatorId: opened.profile.userAuthenticatorID ?? ""),
+            profile: opened.profile.name, outcome: isVerified ? .approved : .refused, console: context.console)
         guard isVerified else {
             let option = opened.profile.name == DeviceProfile.defaultName ? "" : " --profile \(opened.profile.name)"
             let hint =
@@ -94,7 +97,9 @@ struct DenyCommand: DevicecredSubcommand {
         discussion: """
             Without a challenge id, deny shows the pending challenge on the terminal and asks for \
             confirmation; with no terminal it refuses (exit 2): scripts give the id. The denial is signed \
-            too: a TPM key with a PIN asks for the PIN as approve does.
+            too: a TPM key with a PIN asks for the PIN as approve does. With --report ("This wasn't me") the \
+            denial is also written to the journal as a warning (MESSAGE_ID c34eea090888491887b10966b87341e8) \
+            and recorded as reported in the history, even when the server no longer took it.
             """)
 
     @Argument(
@@ -102,6 +107,9 @@ struct DenyCommand: DevicecredSubcommand {
             "The challenge to deny (default: the pending one, shown and confirmed on the terminal).",
             valueName: "challenge-id"))
     var challengeID: String?
+
+    @Flag(help: "\"This wasn't me\": deny, and report the sign-in attempt to the journal and the history.")
+    var report = false
 
     @OptionGroup var pinOptions: PINOptions
     @OptionGroup var detailOptions: DetailOptions
@@ -124,12 +132,31 @@ struct DenyCommand: DevicecredSubcommand {
             challenge = pending
         }
         let id = challenge?.challengeId ?? challengeID ?? ""
-        let isVerified = try await ChallengeAnswer.send(
-            id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input,
-            requiresPIN: key.requiresPIN)
+        var known = challenge ?? AppChallenge(challengeId: id, userAuthenticatorId: "")
+        if report, challenge == nil {
+            // Read before denying: once denied, the server no longer shows the challenge's context.
+            known = await AnswerRecord.known(id, client: opened.client, profile: opened.profile)
+        }
+        let isVerified: Bool
+        do {
+            isVerified = try await ChallengeAnswer.send(
+                id, approved: false, verificationCode: nil, in: opened, pin: pinOptions.input,
+                requiresPIN: key.requiresPIN)
+        } catch {
+            // "This wasn't me" is worth reporting even when the denial did not go through.
+            if report { record(known, profile: opened.profile.name, denied: false, console: context.console) }
+            throw error
+        }
+        record(known, profile: opened.profile.name, denied: true, console: context.console)
         context.console.result(
             Documents.answer(challengeId: id, approved: false, isVerified: isVerified),
-            human: "denied challenge \(HumanText.shown(id))")
+            human: report
+                ? "denied and reported challenge \(HumanText.shown(id))" : "denied challenge \(HumanText.shown(id))")
+    }
+
+    private func record(_ challenge: AppChallenge, profile: String, denied: Bool, console: Console) {
+        if report { AnswerRecord.journal(challenge, profile: profile, denied: denied, console: console) }
+        AnswerRecord.history(challenge, profile: profile, outcome: report ? .reported : .denied, console: console)
     }
 }
 

@@ -61,6 +61,7 @@ struct EnrollCommand: DevicecredSubcommand {
         help: "Challenges for this profile use number matching: approve asks for the code the browser shows.")
     var numberMatching: Bool?
 
+    @OptionGroup var namespaceOptions: NamespaceOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
@@ -94,6 +95,7 @@ struct EnrollCommand: DevicecredSubcommand {
     }
 
     func execute(in context: CommandContext) async throws {
+        if namespaceOptions.namespace != .push { return try await enrollNamespace(in: context) }
         let token = try EnrollmentToken.read(from: tokenSource)
         let store = try ProfileStore.standard()
         let existing = try store.profile(named: profileOptions.profile)

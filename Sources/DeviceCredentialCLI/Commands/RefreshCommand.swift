@@ -18,8 +18,17 @@ struct RefreshCommand: DevicecredSubcommand {
     var resetExpiry = false
 
     @OptionGroup var pinOptions: PINOptions
+    @OptionGroup var namespaceOptions: NamespaceOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard namespaceOptions.namespace == .push else {
+            throw ValidationError(
+                "refresh applies to push credentials: the qr and inapp namespaces have no nonce to sign "
+                    + "(devicecred status --namespace \(namespaceOptions.namespace.rawValue) checks the credential)")
+        }
+    }
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)

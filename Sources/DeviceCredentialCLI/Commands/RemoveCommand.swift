@@ -13,11 +13,13 @@ struct RemoveCommand: DevicecredSubcommand {
             """)
 
     @OptionGroup var pinOptions: PINOptions
+    @OptionGroup var namespaceOptions: NamespaceOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
+        if namespaceOptions.namespace != .push { return try await removeNamespace(opened, in: context) }
         let removedID: String?
         do {
             let client = opened.client

@@ -9,11 +9,13 @@ struct StatusCommand: DevicecredSubcommand {
         abstract: "Show the profile's key (kind, SHA-256 fingerprint of its public key) and the server's view of it.",
         discussion: "Exits 0 only when the key is here and the server knows the credential.")
 
+    @OptionGroup var namespaceOptions: NamespaceOptions
     @OptionGroup var profileOptions: ProfileOptions
     @OptionGroup var output: OutputOptions
 
     func execute(in context: CommandContext) async throws {
         let opened = try ProfileContext.open(profileOptions, logger: context.logger)
+        if namespaceOptions.namespace != .push { return try await showNamespace(opened, in: context) }
         let key = try opened.requireLocalKey()
         context.console.progress(HumanText.localStatus(opened.profile, key: key))
         let credential = try await opened.client.getCredential()

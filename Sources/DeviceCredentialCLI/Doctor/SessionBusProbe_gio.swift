@@ -118,14 +118,14 @@ final class SessionBusProbe {
     }
 
     /// A synchronous call (5 s at most); `parameters` is a floating tuple or nil. Unref the reply.
-    private func call(
-        _ destination: String, _ path: String, _ interface: String, _ method: String, _ parameters: OpaquePointer?
+    func call(
+        _ destination: String, _ path: String, _ interface: String, _ method: String, _ parameters: OpaquePointer?,
+        flags: GDBusCallFlags = G_DBUS_CALL_FLAGS_NONE
     ) throws(CallError) -> OpaquePointer {
         var error: UnsafeMutablePointer<GError>?
         guard
             let reply = g_dbus_connection_call_sync(
-                connection, destination, path, interface, method, parameters, nil, G_DBUS_CALL_FLAGS_NONE, 5000, nil,
-                &error)
+                connection, destination, path, interface, method, parameters, nil, flags, 5000, nil, &error)
         else { throw Self.consume(error) }
         return reply
     }

@@ -43,7 +43,7 @@ class Server(dbus.service.Object):
             "challengeId": str(hints.get("x-devicecred-challenge-id", "")),
         })
         # The fatigue guard's warning (Deny all, Show anyway) is left for the test to click.
-        if self.answer in ("approve", "deny") and "deny-all" not in actions:
+        if self.answer in ("approve", "deny", "report") and "deny-all" not in actions:
             GLib.idle_add(self.click, nid, self.answer)
         return dbus.UInt32(nid)
 
@@ -81,7 +81,7 @@ class Server(dbus.service.Object):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
-    parser.add_argument("--answer", choices=["approve", "deny", "none"], default="none")
+    parser.add_argument("--answer", choices=["approve", "deny", "report", "none"], default="none")
     parser.add_argument("--markup", action="store_true")
     parser.add_argument("--no-actions", action="store_true")
     args = parser.parse_args()

@@ -18,7 +18,7 @@ final class TestHome: Sendable {
 
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("agent-test-\(UUID().uuidString)").path
-        for directory in [config, data, runtime] {
+        for directory in [config, data, runtime, state] {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
@@ -31,6 +31,9 @@ final class TestHome: Sendable {
     var config: String { root + "/config" }
     var data: String { root + "/data" }
     var runtime: String { root + "/run" }
+    var state: String { root + "/state" }
+    /// The history of answers the agent writes here.
+    var history: ChallengeHistory { ChallengeHistory(directory: state + "/devicecred") }
     var profileStore: ProfileStore { ProfileStore(directory: config + "/devicecred") }
     var fileKeyStore: FileKeyStore { FileKeyStore(directory: data + "/devicecred/keys") }
 
@@ -40,6 +43,9 @@ final class TestHome: Sendable {
         environment["XDG_CONFIG_HOME"] = config
         environment["XDG_DATA_HOME"] = data
         environment["XDG_RUNTIME_DIR"] = runtime
+        environment["XDG_STATE_HOME"] = state
+        // Never the machine's journal: a test that wants the reports binds its own socket.
+        environment["DEVICECRED_JOURNAL_SOCKET"] = runtime + "/no-journal"
         environment.merge(extra) { $1 }
         return environment
     }

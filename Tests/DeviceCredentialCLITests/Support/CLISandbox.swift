@@ -20,10 +20,16 @@ final class CLISandbox {
         }
         environment["XDG_CONFIG_HOME"] = directory.appendingPathComponent("config").path
         environment["XDG_DATA_HOME"] = directory.appendingPathComponent("data").path
+        environment["XDG_STATE_HOME"] = directory.appendingPathComponent("state").path
+        // Never the machine's journal: a test that wants the reports binds its own socket.
+        environment["DEVICECRED_JOURNAL_SOCKET"] = directory.appendingPathComponent("no-journal").path
         self.environment = environment
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// The history of answers `devicecred` writes in this sandbox.
+    var historyPath: String { directory.appendingPathComponent("state/devicecred/history.jsonl").path }
 
     /// The options that point a new profile at the test server.
     var serverOptions: [String] { ["--api-url", server.apiURL, "--tenant-id", server.tenantID] }
