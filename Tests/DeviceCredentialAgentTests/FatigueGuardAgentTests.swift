@@ -91,6 +91,9 @@ struct FatigueGuardAgentTests {
             _ = try await agent.stderr.waitForLine(containing: "outcome=pending", from: max(seen, mark))
         }
         #expect(try await backend.poll(fifth) == .init(isVerified: false, isConsumed: false))
+        // The history says why it was never shown.
+        let held = try home.history.read().entries.filter { $0.challengeId == fifth.challengeID }
+        #expect(held.map(\.outcome) == [.suppressedByGuard], "\(held)")
 
         let json = try await runCommand(
             try TestBinaries.path("devicecred"), ["challenge", "--json", "--profile", device.profile.name],
