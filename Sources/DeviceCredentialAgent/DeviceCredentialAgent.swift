@@ -171,6 +171,7 @@ public struct DeviceCredentialAgent: Service {
         return ProfilePoller(
             profile: profile, client: client, prompter: prompter, pinPrompter: pinPrompter, clock: clock,
             presence: presence, board: board, schedule: configuration.schedule,
+            fatigue: configuration.fatigueGuard, keepsCredentialAlive: configuration.keepsCredentialsAlive,
             history: HistoryRecorder(history: history, logger: profileLogger),
             reporter: ChallengeReporter(journal: journal, command: reportCommand, logger: profileLogger),
             logger: profileLogger)

@@ -66,6 +66,10 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
         case .notFound where operation == .answeringChallenge, .expiredToken where operation == .answeringChallenge:
             self.init(
                 code: code, message: "the challenge is gone: \(error.message)", status: .challengeUnavailable)
+        case .alreadyAnswered:
+            self.init(
+                code: code, message: "already answered: \(error.message); nothing was sent",
+                status: .challengeUnavailable)
         case _ where operation == .answeringChallenge && error.httpStatus == 409:
             self.init(
                 code: code, message: "the challenge is gone: \(error.message)", status: .challengeUnavailable)

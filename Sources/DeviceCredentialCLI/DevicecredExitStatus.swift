@@ -38,9 +38,13 @@ public struct DevicecredExitStatus: Hashable, Sendable, CustomStringConvertible 
     /// The server could not be reached, failed (5xx), answered something that is not the protocol, or asked to slow down.
     public static let serviceUnavailable = DevicecredExitStatus(
         6, "Network or server error: unreachable, timed out, HTTP 5xx, malformed answer, or rate limited.")
-    /// The challenge was already answered, has expired, or (without an id) none is pending.
+    /// The challenge was already answered (also "already answered" when the agent or another devicecred on
+    /// this machine answers it at the same moment: only one answer is sent), has expired, or (without an id)
+    /// none is pending.
     public static let challengeUnavailable = DevicecredExitStatus(
-        7, "The challenge was already answered or has expired, or no challenge is pending to approve or deny.")
+        7,
+        "The challenge was already answered (here by the agent or another devicecred, or elsewhere) or has "
+            + "expired, or no challenge is pending to approve or deny.")
     /// The enrollment token has expired or the server rejected it.
     public static let tokenRejected = DevicecredExitStatus(8, "The enrollment token has expired or was rejected.")
     /// The server did not verify an approval: a wrong number-matching code used the challenge up.

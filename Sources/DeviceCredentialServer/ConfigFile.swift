@@ -20,6 +20,8 @@ public struct ConfigFile: Sendable, Decodable, Equatable {
     public var tenantId: String?
     public var secretKey: String?
     public var challengeTtl: Double?
+    /// Seconds a credential works after enrollment or a reset of its expiry; absent: no expiry.
+    public var credentialLifetime: Double?
     public var idleTimeout: Double?
     public var pushWebhook: String?
     public var actions: [String: ActionPolicy]?
@@ -66,6 +68,7 @@ public struct ConfigFile: Sendable, Decodable, Equatable {
         if let tenantId { configuration.tenantId = tenantId }
         if let secretKey { configuration.secretKey = secretKey }
         if let challengeTtl { configuration.challengeTTL = challengeTtl }
+        if let credentialLifetime { configuration.credentialLifetime = credentialLifetime }
         if let idleTimeout { configuration.idleTimeout = idleTimeout }
         if let pushWebhook {
             guard let url = URL(string: pushWebhook) else {

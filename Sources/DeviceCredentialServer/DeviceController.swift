@@ -19,6 +19,7 @@ struct DeviceController: Sendable {
         var userId: String
         var verifiedAt: String
         var lastVerifiedAt: String?
+        var expiresAt: String?
         var deviceName: String
         var devicePlatform: String
     }
@@ -73,6 +74,7 @@ struct DeviceController: Sendable {
         var userId: String
         var lastVerifiedAt: String
         var pushToken: String?
+        var expiresAt: String?
     }
 
     /// `push`, and `device`, the 2025 legacy namespace with the same shapes: every call.
@@ -125,6 +127,7 @@ struct DeviceController: Sendable {
                 pushToken: body.pushToken,
                 createdAt: now,
                 verifiedAt: now,
+                expiresAt: services.configuration.credentialLifetime.map { now.addingTimeInterval($0) },
                 verificationMethod: method
             ),
             onlyAsFirst: !mayAddMore
@@ -150,7 +153,8 @@ struct DeviceController: Sendable {
         async throws -> Response
     {
         try services.authentication.requireTenant(request)
-        let (authenticator, _) = try await queryCredential(request, method: method)
+        // An expired credential is still described (its expiresAt in the past), so a device can tell why.
+        let (authenticator, _) = try await queryCredential(request, method: method, allowingExpired: true)
         return try JSONBody.response(Self.credential(authenticator))
     }
 
@@ -159,7 +163,7 @@ struct DeviceController: Sendable {
     {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(RemoveBody.self, from: request)
-        let (authenticator, key) = try await bodyCredential(body.publicKey, method: method)
+        let (authenticator, key) = try await bodyCredential(body.publicKey, method: method, allowingExpired: true)
         // The message is the 10-minute window rendered as a Double ("2993192.0"); the previous one is accepted too.
         let window = (services.now.timeIntervalSince1970 / 600).rounded(.down)
         guard [window, window - 1].contains(where: { key.isValidSignature(body.signature, for: String($0)) }) else {
@@ -272,13 +276,17 @@ struct DeviceController: Sendable {
         else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
         if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
         authenticator.lastVerifiedAt = now
+        if body.resetExpiry == true, let lifetime = services.configuration.credentialLifetime {
+            authenticator.expiresAt = now.addingTimeInterval(lifetime)
+        }
         try await services.repository.updateAuthenticator(authenticator)
         return try JSONBody.response(
             UpdateResponse(
                 userAuthenticatorId: authenticator.id,
                 userId: authenticator.userId,
                 lastVerifiedAt: now.iso8601,
-                pushToken: authenticator.pushToken
+                pushToken: authenticator.pushToken,
+                expiresAt: authenticator.expiresAt?.iso8601
             )
         )
     }
@@ -301,19 +309,23 @@ struct DeviceController: Sendable {
 
     // MARK: finding the credential
 
-    private func queryCredential(_ request: Request, method: VerificationMethod = .push) async throws
+    private func queryCredential(
+        _ request: Request, method: VerificationMethod = .push, allowingExpired: Bool = false
+    ) async throws
         -> (AuthenticatorRecord, DevicePublicKey)
     {
         guard let value = request.uri.queryParameters.get("publicKey") else {
             throw APIError.invalidRequest("missing query parameter 'publicKey'")
         }
-        return try await services.credential(try DevicePublicKey(queryValue: value), method: method)
+        return try await services.credential(
+            try DevicePublicKey(queryValue: value), method: method, allowingExpired: allowingExpired)
     }
 
-    private func bodyCredential(_ publicKey: String, method: VerificationMethod = .push) async throws
-        -> (AuthenticatorRecord, DevicePublicKey)
-    {
-        try await services.credential(try DevicePublicKey(bodyValue: publicKey), method: method)
+    private func bodyCredential(
+        _ publicKey: String, method: VerificationMethod = .push, allowingExpired: Bool = false
+    ) async throws -> (AuthenticatorRecord, DevicePublicKey) {
+        try await services.credential(
+            try DevicePublicKey(bodyValue: publicKey), method: method, allowingExpired: allowingExpired)
     }
 
     private static func credential(_ authenticator: AuthenticatorRecord) -> CredentialResponse {
@@ -322,6 +334,7 @@ struct DeviceController: Sendable {
             userId: authenticator.userId,
             verifiedAt: authenticator.verifiedAt.iso8601,
             lastVerifiedAt: authenticator.lastVerifiedAt?.iso8601,
+            expiresAt: authenticator.expiresAt?.iso8601,
             deviceName: authenticator.deviceName,
             devicePlatform: authenticator.devicePlatform
         )

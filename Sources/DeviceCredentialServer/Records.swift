@@ -95,6 +95,9 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var verifiedAt: Date
     public var lastVerifiedAt: Date?
+    /// When the credential stops working, with a credential lifetime configured; `updateCredential` with
+    /// `resetExpiry` moves it. Past it, the device calls answer `invalid_credential`.
+    public var expiresAt: Date?
     /// The namespace it was added in; records stored before there were several read as push.
     public var verificationMethod: VerificationMethod
 
@@ -108,6 +111,7 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         createdAt: Date,
         verifiedAt: Date,
         lastVerifiedAt: Date? = nil,
+        expiresAt: Date? = nil,
         verificationMethod: VerificationMethod = .push
     ) {
         self.id = id
@@ -119,12 +123,13 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.verifiedAt = verifiedAt
         self.lastVerifiedAt = lastVerifiedAt
+        self.expiresAt = expiresAt
         self.verificationMethod = verificationMethod
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, userId, publicKey, deviceName, devicePlatform, pushToken, createdAt, verifiedAt, lastVerifiedAt
-        case verificationMethod
+        case expiresAt, verificationMethod
     }
 
     public init(from decoder: any Decoder) throws {
@@ -138,6 +143,7 @@ public struct AuthenticatorRecord: Sendable, Hashable, Codable {
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         verifiedAt = try container.decode(Date.self, forKey: .verifiedAt)
         lastVerifiedAt = try container.decodeIfPresent(Date.self, forKey: .lastVerifiedAt)
+        expiresAt = try container.decodeIfPresent(Date.self, forKey: .expiresAt)
         verificationMethod =
             try container.decodeIfPresent(VerificationMethod.self, forKey: .verificationMethod) ?? .push
     }

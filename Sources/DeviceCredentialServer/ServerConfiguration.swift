@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var secretKey = devSecretKey
     /// How long a push challenge can be answered.
     public var challengeTTL: TimeInterval = 300
+    /// How long a credential works after enrollment or its last `updateCredential(resetExpiry: true)`;
+    /// nil: credentials do not expire (the default).
+    public var credentialLifetime: TimeInterval?
     /// How long a signing nonce (`.../sign`) stays usable.
     public var nonceTTL: TimeInterval = 60
     /// Lifetime of the tokens `track` and the push approval hand out.
@@ -58,6 +61,14 @@ public struct ServerConfiguration: Sendable {
         try Self.checkDuration(nonceTTL, "the nonce lifetime")
         try Self.checkDuration(tokenTTL, "the token lifetime")
         try Self.checkDuration(idleTimeout, "the idle timeout (--idle-timeout, idleTimeout)")
+        if let credentialLifetime {
+            // Up to ten years: a date built from it cannot trap.
+            guard credentialLifetime.isFinite, credentialLifetime > 0, credentialLifetime <= 315_360_000 else {
+                throw ConfigurationError(
+                    "the credential lifetime (--credential-lifetime, credentialLifetime) must be a number of seconds "
+                        + "greater than 0 and at most 315360000 (ten years), not \(credentialLifetime)")
+            }
+        }
         if let url = pushWebhookURL, !["http", "https"].contains(url.scheme?.lowercased() ?? "") {
             throw ConfigurationError("the push webhook must be an http or https URL")
         }

@@ -42,12 +42,17 @@ struct ServerServices: Sendable {
 
     /// The credential of `key` in the namespace of `method`; a key of another namespace is unknown here
     /// (`invalid_credential`), as a removed one is.
-    func credential(_ key: DevicePublicKey, method: VerificationMethod) async throws
+    /// Past its `expiresAt` (with a credential lifetime configured) a credential no longer works, except to
+    /// be described or removed (`allowingExpired`).
+    func credential(_ key: DevicePublicKey, method: VerificationMethod, allowingExpired: Bool = false) async throws
         -> (AuthenticatorRecord, DevicePublicKey)
     {
         guard let authenticator = try await repository.authenticator(publicKey: key.canonical),
             authenticator.verificationMethod == method
         else { throw APIError.invalidCredential() }
+        if !allowingExpired, let expiresAt = authenticator.expiresAt, expiresAt <= now {
+            throw APIError.invalidCredential("the credential expired at \(expiresAt.iso8601)")
+        }
         return (authenticator, key)
     }
 }

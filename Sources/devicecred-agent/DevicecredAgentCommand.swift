@@ -69,6 +69,27 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
     )
     var pinProgram: String = PrompterChoice.defaultPINProgram
 
+    @Option(
+        name: .customLong("fatigue-limit"),
+        help: "Push-fatigue guard: more refused (denied, dismissed, expired) challenges than this trip it.")
+    var fatigueLimit: Int = 3
+
+    @Option(
+        name: .customLong("fatigue-window"),
+        help: "Push-fatigue guard: the minutes in which refused challenges count (up to 1440).")
+    var fatigueWindow = Minutes(10)
+
+    @Option(
+        name: .customLong("fatigue-cooldown"),
+        help:
+            "Push-fatigue guard: the minutes new challenges are held (not shown one by one) once it trips (up to 1440)."
+    )
+    var fatigueCoolDown = Minutes(15)
+
+    @Flag(
+        name: .customLong("no-fatigue-guard"),
+        help: "Show every challenge, however many were refused (no push-fatigue guard).")
+    var noFatigueGuard = false
     @Option(help: "Shell command run on \"This wasn't me\"; gets the challenge as JSON on stdin.")
     var reportCommand: String?
 
@@ -105,6 +126,9 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
         }
         if pinPrompt == .command, (pinCommand ?? "").isEmpty {
             throw ValidationError("--pin-prompt command needs --pin-command CMD")
+        }
+        guard (1...100).contains(fatigueLimit) else {
+            throw ValidationError("--fatigue-limit must be between 1 and 100")
         }
         guard !pinProgram.isEmpty else {
             throw ValidationError("--pin-program must name a program")
@@ -147,7 +171,10 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
             defer { withExtendedLifetime(api) {} }
             let agent = DeviceCredentialAgent(
                 configuration: AgentConfiguration(
-                    profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000)))),
+                    profileNames: profiles, schedule: PollSchedule(interval: .milliseconds(Int(interval * 1000))),
+                    fatigueGuard: FatigueGuardSettings(
+                        limit: fatigueLimit, window: fatigueWindow.seconds, coolDown: fatigueCoolDown.seconds,
+                        isEnabled: !noFatigueGuard)),
                 // With the API, an app registered as prompter is asked instead, and ShowChallenge asks again.
                 profileStore: try ProfileStore.standard(), prompter: api?.prompter(routing: prompter) ?? prompter,
                 pinPrompter: pinPrompter,

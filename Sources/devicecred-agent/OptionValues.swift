@@ -26,3 +26,24 @@ struct LogLevelArgument: ExpressibleByArgument {
 
     static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
+
+/// `--fatigue-window` and `--fatigue-cooldown`: a number of minutes, more than 0 and at most a day
+/// (fractions allowed, so a test can use seconds).
+struct Minutes: ExpressibleByArgument {
+    var minutes: Double
+
+    init(_ minutes: Double) {
+        self.minutes = minutes
+    }
+
+    init?(argument: String) {
+        guard let minutes = Double(argument), minutes.isFinite, minutes > 0, minutes <= 1440 else { return nil }
+        self.minutes = minutes
+    }
+
+    var seconds: Double { minutes * 60 }
+
+    var defaultValueDescription: String {
+        minutes.rounded() == minutes ? "\(Int(minutes))" : "\(minutes)"
+    }
+}

@@ -42,6 +42,13 @@ struct DevicecredServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a push challenge can be answered.")
     var challengeTtl: Double?
 
+    @Option(
+        help: """
+            Seconds a credential works after enrollment or updateCredential with resetExpiry (default: \
+            credentials do not expire).
+            """)
+    var credentialLifetime: Double?
+
     @Option(help: "Seconds an idle connection stays open (default 60).")
     var idleTimeout: Double?
 
@@ -82,6 +89,7 @@ struct DevicecredServerCommand: AsyncParsableCommand {
         if let tenantId { configuration.tenantId = tenantId }
         if let secretKey { configuration.secretKey = secretKey }
         if let challengeTtl { configuration.challengeTTL = challengeTtl }
+        if let credentialLifetime { configuration.credentialLifetime = credentialLifetime }
         if let idleTimeout { configuration.idleTimeout = idleTimeout }
         if let pushWebhook {
             guard let url = URL(string: pushWebhook) else { throw ValidationError("--push-webhook is not a URL") }

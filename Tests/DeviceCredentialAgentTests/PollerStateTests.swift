@@ -1,4 +1,5 @@
 import DeviceCredential
+import FoundationEssentials
 import Logging
 import Testing
 
@@ -28,7 +29,7 @@ struct PollerStateTests {
     private func play(_ steps: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
         var state = PollerState(schedule: PollSchedule(interval: .seconds(5), jitter: 0))
         for (index, step) in steps.enumerated() {
-            let effects = state.handle(step.event)
+            let effects = state.handle(step.event, at: Date(timeIntervalSince1970: 1_800_000_000))
             #expect(effects == step.effects, "step \(index)", sourceLocation: sourceLocation)
         }
     }

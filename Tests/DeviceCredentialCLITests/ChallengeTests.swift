@@ -46,8 +46,9 @@ import Testing
         #expect(
             Set(document.keys) == [
                 "challengeId", "userAuthenticatorId", "userId", "actionCode", "idempotencyKey", "deviceId",
-                "userAgent", "ipAddress", "expiresAt", "expiresInSeconds", "custom", "userCustom",
+                "userAgent", "ipAddress", "expiresAt", "expiresInSeconds", "custom", "userCustom", "heldByGuard",
             ])
+        #expect(document["heldByGuard"] as? Bool == false)
         #expect(document["challengeId"] as? String == push.challengeID)
         #expect(document["actionCode"] as? String == "signIn")
         #expect(document["userId"] as? String == user)
@@ -68,11 +69,11 @@ import Testing
         let polled = try await sandbox.server.poll(token: push.token, challengeID: push.challengeID)
         #expect(polled.isVerified && polled.isConsumed)
 
-        // Answered once: a second answer is "challenge gone" (7).
+        // Answered once: a second answer from this machine stops before sending, "already answered" (7).
         let again = try await sandbox.run("approve", push.challengeID, "--profile", profile, "--json")
         #expect(again.status == 7, "\(again)")
-        #expect(try again.errorCode() == "invalid_request")
-        #expect(again.stderr.contains("already been answered"))
+        #expect(try again.errorCode() == "already_answered")
+        #expect(again.stderr.contains("already answered"))
         let denyAgain = try await sandbox.run("deny", push.challengeID, "--profile", profile)
         #expect(denyAgain.status == 7, "\(denyAgain)")
         let unknown = try await sandbox.run("approve", UUID().uuidString.lowercased(), "--profile", profile)

@@ -13,13 +13,16 @@ public final class PrivateServer: @unchecked Sendable {
 
     /// Starts the server on `port` (0: a free one), in memory unless `database` is given, with number
     /// matching for `numberMatchingAction` if given, and challenges that can be answered for
-    /// `challengeTTL` seconds when given.
+    /// `challengeTTL` seconds when given, and credentials that expire `credentialLifetime` seconds after
+    /// enrollment or a reset when given.
     public init(
-        port: Int = 0, database: String? = nil, numberMatchingAction: String? = nil, challengeTTL: Double? = nil
+        port: Int = 0, database: String? = nil, numberMatchingAction: String? = nil, challengeTTL: Double? = nil,
+        credentialLifetime: Double? = nil
     ) async throws {
         directory = try makePrivateDirectory("dc-server")
         var arguments = ["--port", "\(port)", "--log-level", "warning"]
         if let challengeTTL { arguments += ["--challenge-ttl", "\(challengeTTL)"] }
+        if let credentialLifetime { arguments += ["--credential-lifetime", "\(credentialLifetime)"] }
         if let database { arguments += ["--database", database] }
         if let numberMatchingAction {
             let config = directory + "/actions.json"

@@ -136,16 +136,28 @@ public final class DeviceCredentialClient: Sendable {
     ///   - approved: true to approve, false to deny.
     ///   - verificationCode: the number-matching code the person typed, when the challenge uses one.
     /// - Returns: whether the service verified the answer (`isVerified`).
+    /// - Throws: `already_answered`, before signing, when another answer to it from this machine (the agent,
+    ///   the CLI, an app) is being sent or was sent (see `$XDG_RUNTIME_DIR/devicecred/answers/`).
     @discardableResult
     public func updateChallenge(challengeId: String, approved: Bool, verificationCode: String? = nil) async throws
         -> Bool
     {
+        // One answer per challenge from this machine: taken before signing, held until the server answered.
+        let claim = try AnswerClaim.take(profile: profile.name, challengeId: challengeId)
         let key = try loadKey()
         let body = Wire.UpdateChallengeRequest(
             challengeId: challengeId, publicKey: key.publicKey.base64Representation, approved: approved,
             signature: try key.signature(for: challengeId).base64Representation, verificationCode: verificationCode)
-        let response = try await send(.post, challengeURL, body: try Self.encode(body))
-        let verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
+        let verdict: Wire.ChallengeVerdict
+        do {
+            let response = try await send(.post, challengeURL, body: try Self.encode(body))
+            verdict = try ResponseInterpreter.decode(Wire.ChallengeVerdict.self, from: response)
+        } catch let error as DeviceCredentialError where error.httpStatus == 409 {
+            // The server took another answer (another device, or one sent before this machine claimed it).
+            claim?.markAnswered()
+            throw error
+        }
+        claim?.markAnswered()
         logger.info(
             "challenge answered",
             metadata: ["challengeId": "\(DisplayText.terminal(challengeId))", "approved": "\(approved)"])

@@ -68,6 +68,9 @@ extension DeviceCredentialError {
         public static let claimRefused = Code(rawValue: "claim_refused")
         /// This profile has no key on this machine.
         public static let notEnrolled = Code(rawValue: "not_enrolled")
+        /// Another answer to the challenge is being sent or was sent from this machine (the agent, the
+        /// CLI, an app): nothing was signed or sent.
+        public static let alreadyAnswered = Code(rawValue: "already_answered")
         /// The keyring holding the key is locked; unlock it and retry. Never means "not enrolled".
         public static let keyringLocked = Code(rawValue: "keyring_locked")
         /// The D-Bus session has no Secret Service (no gnome-keyring, KWallet, KeePassXC...).

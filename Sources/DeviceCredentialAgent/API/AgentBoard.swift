@@ -33,6 +33,8 @@ public final class AgentBoard: Sendable {
         public var profile: String
         public var challenge: AppChallenge
         public var needsVerificationCode: Bool
+        /// Held by the push-fatigue guard: not shown, answered only with the CLI or the warning's "Show anyway".
+        public var heldByGuard = false
     }
 
     /// How a challenge stopped being open.
@@ -61,6 +63,8 @@ public final class AgentBoard: Sendable {
         case challengeGone
         /// Approve without the number-matching code the challenge needs.
         case codeRequired
+        /// Held by the push-fatigue guard: no prompt waits for an answer.
+        case heldByGuard
     }
 
     private struct Waiting {
@@ -203,6 +207,7 @@ public final class AgentBoard: Sendable {
                 state -> (AnswerRefusal?, CheckedContinuation<PromptDecision?, Never>?) in
                 guard let open = state.open[challengeId], var waiting = state.answers[challengeId], !waiting.submitted
                 else { return (.challengeGone, nil) }
+                if open.heldByGuard { return (.heldByGuard, nil) }
                 if case .approve(let code) = decision, open.needsVerificationCode, (code ?? "").isEmpty {
                     return (.codeRequired, nil)
                 }

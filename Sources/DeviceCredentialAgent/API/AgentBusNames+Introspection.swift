@@ -19,6 +19,7 @@ extension AgentBusNames {
             </method>
             <!-- Each challenge whose prompt is open or waits: challengeId, profile, actionCode, userId, ipAddress,
                  userAgent, browser (s), expiresAt (x, Unix seconds; absent when unknown), needsVerificationCode (b),
+                 heldByGuard (b, held by the push-fatigue guard: not shown, Approve and Deny refused),
                  summary (s, one line, rendered safe). -->
             <method name="ListChallenges">
               <arg name="challenges" type="aa{sv}" direction="out"/>

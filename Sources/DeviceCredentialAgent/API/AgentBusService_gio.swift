@@ -135,6 +135,11 @@ final class AgentBusHandler: Sendable {
                 self.fail(box.message, .challengeGone, "no open challenge with this id (answered, expired, or unknown)")
             } catch .codeRequired {
                 self.fail(box.message, .wrongCode, "this challenge needs the number-matching code the sign-in shows")
+            } catch .heldByGuard {
+                self.fail(
+                    box.message, .challengeGone,
+                    "the fatigue guard holds this challenge: answer it with devicecred approve or deny, "
+                        + "or choose Show anyway on the warning")
             }
         }
     }
@@ -168,6 +173,7 @@ final class AgentBusHandler: Sendable {
             ("challengeId", g_variant_new_string(challenge.challengeId)),
             ("profile", g_variant_new_string(open.profile)),
             ("needsVerificationCode", g_variant_new_boolean(open.needsVerificationCode ? 1 : 0)),
+            ("heldByGuard", g_variant_new_boolean(open.heldByGuard ? 1 : 0)),
             ("summary", g_variant_new_string(summary(open))),
         ]
         let texts: [(String, String?)] = [

@@ -22,6 +22,8 @@ enum AnswerSent {
     case accepted(isVerified: Bool)
     case wrongPIN
     case lockedOut
+    /// Another answer went first: from this machine (the CLI, an app) or, as the server says, elsewhere.
+    case alreadyAnswered
     case failed(any Error)
 }
 
@@ -136,6 +138,11 @@ struct AnswerState {
                     .error(
                         "the TPM is locked out after too many wrong PINs; challenge left unanswered",
                         ["hint": "\(Self.lockoutRecovery)"])),
+                .finish,
+            ]
+        case .sent(.alreadyAnswered):
+            return [
+                .log(.notice("challenge already answered elsewhere (devicecred, an app, or another device); not sent")),
                 .finish,
             ]
         case .sent(.failed(let error)):

@@ -15,6 +15,10 @@ struct ProfilePoller: Sendable {
     /// What the D-Bus API lists and answers.
     var board: AgentBoard
     var schedule: PollSchedule
+    /// The push-fatigue guard's settings.
+    var fatigue: FatigueGuardSettings = .off
+    /// Renews the credential before a server-given `expiresAt` (``CredentialKeepAlive``).
+    var keepsCredentialAlive = false
     /// Where each shown challenge's outcome is written, and how "This wasn't me" is reported.
     var history: HistoryRecorder
     var reporter: ChallengeReporter
@@ -22,15 +26,30 @@ struct ProfilePoller: Sendable {
 
     /// Polls until the task is cancelled or the profile stops (``PollStopReason``, logged by the rules).
     func run() async {
-        var state = PollerState(schedule: schedule)
+        var state = PollerState(schedule: schedule, fatigue: fatigue, profileName: profile.name)
         var open: (id: String, withdrawal: Withdrawal)?
+        var warning: Withdrawal?
+        let mailbox = PollerMailbox()
         let blocking = BlockingWorkExecutor(label: "devicecred.poll.\(profile.name)")
+        let keeper = Withdrawal()
         await withDiscardingTaskGroup { group in
-            defer { open?.withdrawal.fire() }
+            if keepsCredentialAlive {
+                group.addTask {
+                    _ = await UntilWithdrawn(withdrawal: keeper, deadline: nil).run { await keepCredentialAlive() }
+                }
+            }
+            defer {
+                keeper.fire()
+                open?.withdrawal.fire()
+                warning?.fire()
+                if fatigue.isEnabled { HeldChallenges.remove(profile: profile.name) }
+            }
             var event = PollEvent.started
             while !Task.isCancelled {
                 var next: PollEvent?
-                let effects = state.handle(event)
+                // What came from beside the loop first: how answers ended, the warning's answer.
+                var effects = mailbox.take().flatMap { state.handle($0.event, at: clock.now) }
+                effects += state.handle(event, at: clock.now)
                 board.setProfile(entry(state: Self.boardState(effects: effects, problem: state.problem)))
                 for effect in effects {
                     switch effect {
@@ -46,16 +65,33 @@ struct ProfilePoller: Sendable {
                     case .show(let challenge):
                         let withdrawal = Withdrawal()
                         open = (challenge.challengeId, withdrawal)
-                        group.addTask { await answer(challenge, withdrawal: withdrawal) }
+                        group.addTask { await answer(challenge, withdrawal: withdrawal, mailbox: mailbox) }
+                    case .hold(let challenge):
+                        heldByGuard(challenge, state: state)
+                    case .release(let challengeId):
+                        board.closed(challengeId, resolution: .withdrawn)
+                        publishHeld(state)
+                    case .warn(let text):
+                        warning?.fire()
+                        let withdrawal = Withdrawal()
+                        warning = withdrawal
+                        group.addTask { await warn(text, withdrawal: withdrawal, mailbox: mailbox) }
+                    case .deny(let challenges):
+                        publishHeld(state)
+                        group.addTask { await denyAll(challenges) }
                     case .stop:
                         return
                     case .poll:
                         guard let result = try? await poll(on: blocking) else { return }  // cancelled mid-poll
                         next = .polled(result)
                     case .wait(let delay):
-                        guard let waited = try? await wait(delay) else { return }
+                        guard let waited = try? await wait(delay, mailbox: mailbox) else { return }
                         next = waited
                     }
+                }
+                if !state.fatigue.isCoolingDown(at: clock.now), warning != nil {
+                    warning?.fire()
+                    warning = nil
                 }
                 guard let next else { return }
                 event = next
@@ -63,14 +99,20 @@ struct ProfilePoller: Sendable {
         }
     }
 
-    /// Waits before the next poll: the delay, a resume from suspend, or an app's `PollNow`.
-    private func wait(_ delay: Duration) async throws -> PollEvent {
-        let (clock, pollNow) = (self.clock, board.pollNowSignal)
-        let seen = pollNow.count
+    /// Waits before the next poll: the delay, a resume from suspend, an app's `PollNow`, or the answer to
+    /// the fatigue guard's warning.
+    private func wait(_ delay: Duration, mailbox: PollerMailbox) async throws -> PollEvent {
+        let (clock, pollNow, urgent) = (self.clock, board.pollNowSignal, mailbox.urgent)
+        let (seen, seenUrgent) = (pollNow.count, urgent.count)
         return try await withThrowingTaskGroup(of: PollEvent.self) { group in
             group.addTask { .waited(try await clock.waitBeforeNextPoll(delay)) }
             group.addTask {
                 await pollNow.wait(after: seen)
+                try Task.checkCancellation()
+                return .started
+            }
+            group.addTask {
+                await urgent.wait(after: seenUrgent)
                 try Task.checkCancellation()
                 return .started
             }
@@ -113,7 +155,7 @@ struct ProfilePoller: Sendable {
 
     /// Shows one challenge and sends the answer; the prompt (and a PIN prompt after it) is taken away
     /// when `withdrawal` fires or the challenge expires.
-    private func answer(_ challenge: AppChallenge, withdrawal: Withdrawal) async {
+    private func answer(_ challenge: AppChallenge, withdrawal: Withdrawal, mailbox: PollerMailbox) async {
         var logger = self.logger
         logger[metadataKey: "challengeId"] = "\(challenge.challengeId)"
         let request = PromptRequest(challenge: challenge, profile: profile, now: clock.now)
@@ -122,12 +164,17 @@ struct ProfilePoller: Sendable {
         board.opened(
             .init(profile: profile.name, challenge: challenge, needsVerificationCode: request.needsVerificationCode))
         var resolution = AgentBoard.Resolution.unanswered
+        // Another answer from this machine (the CLI, an app) or, as the server said, from elsewhere went first.
+        var answeredElsewhere = false
         defer {
             let byApp = board.closed(challenge.challengeId, resolution: resolution)
             history.record(
                 challenge, profile: profile.name,
-                outcome: outcome(resolution, of: challenge, reported: state.isReported, withdrawal: withdrawal),
+                outcome: answeredElsewhere
+                    ? .answeredElsewhere
+                    : outcome(resolution, of: challenge, reported: state.isReported, withdrawal: withdrawal),
                 channel: byApp ? .dbusApp : HistoryRecorder.channel(of: prompter))
+            mailbox.post(.answered(challengeId: challenge.challengeId, Self.outcome(resolution)))
         }
         // Its own: signing may wait for the TPM or keyring while this profile's poll waits too.
         let blocking = BlockingWorkExecutor(label: "devicecred.answer.\(profile.name)")
@@ -164,6 +211,7 @@ struct ProfilePoller: Sendable {
             // Nothing to go on with: the agent is shutting down.
             guard let next, !Task.isCancelled else { return }
             if case .withdrawn = next { resolution = .withdrawn }
+            if case .sent(.alreadyAnswered) = next { (resolution, answeredElsewhere) = (.withdrawn, true) }
             event = next
         }
     }
@@ -268,6 +316,8 @@ struct ProfilePoller: Sendable {
             return .wrongPIN
         } catch let error as DeviceCredentialError where error.code == .tpmLockout {
             return .lockedOut
+        } catch let error as DeviceCredentialError where error.code == .alreadyAnswered || error.httpStatus == 409 {
+            return .alreadyAnswered
         } catch is CancellationError {
             return nil
         } catch {

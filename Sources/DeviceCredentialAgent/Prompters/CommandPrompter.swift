@@ -8,7 +8,7 @@ public import Logging
 public struct CommandPrompter: ChallengePrompter {
     /// The shell command.
     public var command: String
-    private let logger: Logger
+    let logger: Logger
 
     /// Creates a prompter that runs `command` through `/bin/sh -c`.
     public init(command: String, logger: Logger) {

@@ -14,9 +14,9 @@ public import Logging
 /// With number matching, Approve opens a `zenity` or `kdialog` entry dialog for the code; without
 /// either installed the notification offers Deny only, since it cannot take a code.
 public final class NotificationPrompter: ChallengePrompter {
-    private let bus: NotificationBus
+    let bus: NotificationBus
     private let codeEntry: CodeEntryDialog?
-    private let logger: Logger
+    let logger: Logger
 
     /// Connects to the session bus. Throws `prompt_failed` when there is none.
     public init(logger: Logger, codeEntry: CodeEntryDialog? = CodeEntryDialog.installed()) throws {

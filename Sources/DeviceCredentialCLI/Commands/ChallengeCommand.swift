@@ -8,7 +8,9 @@ struct ChallengeCommand: DevicecredSubcommand {
         commandName: "challenge",
         abstract: "Show the pending challenge (action, IP address, browser, time left, custom data), if any.",
         discussion: """
-            Prints "no pending challenge" (with --json: null) and exits 0 when nothing is pending. \
+            Prints "no pending challenge" (with --json: null) and exits 0 when nothing is pending. A challenge \
+            the agent's push-fatigue guard holds (not shown, after many refused ones) carries a note (with \
+            --json: "heldByGuard": true); approve or deny it here. \
             With --show, asks the running agent to show the profile's challenge again (a dismissed \
             notification); exit 16 when no agent runs in the session, 7 when it has none open.
             """)
@@ -35,8 +37,17 @@ struct ChallengeCommand: DevicecredSubcommand {
             return
         }
         let now = Date()
-        context.console.result(
-            Documents.challenge(challenge, now: now),
-            human: HumanText.challenge(challenge, now: now, fullUserAgent: detailOptions.full))
+        let held = HeldChallenges.read(profile: opened.profile.name, now: now)
+        let isHeld = held?.challengeIds.contains(challenge.challengeId) ?? false
+        var document = Documents.challenge(challenge, now: now)
+        if case .object(var fields) = document {
+            fields["heldByGuard"] = .bool(isHeld)
+            document = .object(fields)
+        }
+        var human = HumanText.challenge(challenge, now: now, fullUserAgent: detailOptions.full)
+        if let held, isHeld {
+            human += HumanText.heldByGuard(until: Date(timeIntervalSince1970: held.coolDownEnds), now: now)
+        }
+        context.console.result(document, human: human)
     }
 }

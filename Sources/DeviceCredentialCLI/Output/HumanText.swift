@@ -77,6 +77,13 @@ enum HumanText {
             ])
     }
 
+    /// The note under a challenge the agent's push-fatigue guard holds.
+    static func heldByGuard(until: Date, now: Date) -> String {
+        "\nnote: held by the agent's push-fatigue guard (many sign-in requests were refused or ignored; someone "
+            + "may know your password); not shown as a prompt until the cool-down ends "
+            + "(\(TimeFormatting.relative(until, now: now))). Answer it only if you are signing in yourself."
+    }
+
     static func profiles(_ profiles: [DeviceProfile]) -> String {
         guard !profiles.isEmpty else { return "no profiles; enroll one with devicecred enroll" }
         let header = ["PROFILE", "USER", "KEY", "SERVER"]
