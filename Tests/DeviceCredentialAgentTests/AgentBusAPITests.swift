@@ -116,6 +116,43 @@ struct AgentBusAPITests {
         #expect(try await server.api.poll(push) == .init(isVerified: true, isConsumed: true))
     }
 
+    @Test("an answer the agent cannot sign names why: KeyringLocked when the keyring was locked meanwhile")
+    func keyringLockedIsNamed() async throws {
+        let keyring = try await PrivateSessionBus(keyringPassword: "agent-api-keyring")
+        let client = AgentBusClient(bus: keyring)
+        let userID = try await enrollThroughCLI(
+            profile: "api-keyring", in: home, backend: backend, environment: keyring.environment)
+        let agent = try await agent(on: keyring)
+        let push = try await backend.pushChallenge(userID: userID)
+        try await agent.stderr.waitForLine(containing: "challenge received")
+        try keyring.lockKeyring()
+        let approved = try await client.call("Approve", push.challengeID, "")
+        #expect(approved.status != 0)
+        #expect(approved.errors.contains("io.github.DeviceCredential.Agent1.Error.KeyringLocked"), "\(approved.errors)")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+    }
+
+    @Test("an answer the agent cannot sign names why: PINFailed when the TPM key's PIN is not given")
+    func pinFailedIsNamed() async throws {
+        let tpm = try PrivateTPM()
+        let bus = try await PrivateSessionBus()
+        let client = AgentBusClient(bus: bus)
+        let device = try await TestDevice.enrollTPM(in: home, backend: backend, tpm: tpm, pin: "Pin-5521-secret")
+        let agent = try await RunningProcess.agent(
+            [
+                "--prompt", "command", "--prompt-command", "sleep 600", "--pin-prompt", "command", "--pin-command",
+                "exit 1", "--interval", "0.2", "--log-level", "debug",
+            ],
+            home: home, environment: bus.environment.merging(tpm.environment) { $1 })
+        try await agent.stderr.waitForLine(containing: "D-Bus API offered")
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge received")
+        let approved = try await client.call("Approve", push.challengeID, "")
+        #expect(approved.status != 0)
+        #expect(approved.errors.contains("io.github.DeviceCredential.Agent1.Error.PINFailed"), "\(approved.errors)")
+        #expect(try await backend.poll(push) == .init(isVerified: false, isConsumed: false))
+    }
+
     @Test("PollNow: an agent polling hourly fetches a new challenge at once")
     func pollNow() async throws {
         let bus = try await PrivateSessionBus()

@@ -53,6 +53,29 @@ struct AnswerStateTests {
         ])
     }
 
+    @Test(
+        "an answer that was not sent says why (for the D-Bus API's named errors)",
+        arguments: [
+            (AnswerEvent.pinTyped(nil), AnswerNotSent.pinFailed),
+            (.pinPromptFailed(Failure()), .pinFailed),
+            (.sent(.lockedOut), .pinFailed),
+            (.keyNeedsPIN(.failure(DeviceCredentialError(code: .keyringLocked, message: "locked"))), .keyringLocked),
+            (.sent(.failed(DeviceCredentialError(code: .invalidCredential, message: "revoked"))), .notEnrolled),
+            (.sent(.failed(DeviceCredentialError(code: .notEnrolled, message: "no key"))), .notEnrolled),
+            (.sent(.failed(DeviceCredentialError(code: .networkError, message: "down"))), .failed),
+            (.sent(.failed(Failure())), .failed),
+        ])
+    func notSentReason(event: AnswerEvent, reason: AnswerNotSent) throws {
+        let profile = try DeviceProfile(name: "default", apiURL: "https://api.example.com/v1", tenantID: "t")
+        var state = AnswerState(challenge: Self.challenge, profile: profile, hasPINPrompter: true)
+        _ = state.handle(.started)
+        _ = state.handle(.decided(.approve(verificationCode: nil)))
+        _ = state.handle(.keyNeedsPIN(.success(true)))
+        #expect(state.notSent == nil)
+        _ = state.handle(event)
+        #expect(state.notSent == reason)
+    }
+
     @Test("This wasn't me: denied as a denial is, then reported before finishing, whether the denial went or not")
     func report() throws {
         let reporting = AnswerEffect.log(.notice("challenge reported as not mine; denying it"))

@@ -84,21 +84,8 @@ struct FaultTests {
     func keyringLocked() async throws {
         let backend = try TestServices.server()
         let keyring = try await PrivateSessionBus(keyringPassword: "agent-private-keyring")
-        let userID = "agent-user-" + UUID().uuidString.lowercased()
-        let tracked = try await backend.track(userID: userID, action: "enroll")
-        let (state, token) = (tracked.state, tracked.token)
-        #expect(state == "ALLOW")
-        let tokenFile = home.root + "/token"
-        FileManager.default.createFile(
-            atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        let enroll = try await RunningProcess(
-            try TestBinaries.path("devicecred"),
-            [
-                "enroll", "--token-file", tokenFile, "--api-url", backend.apiURL, "--tenant-id", backend.tenantID,
-                "--profile", "locked-keyring", "--device-name", "agent test",
-            ],
-            environment: home.environment(extra: keyring.environment))
-        #expect(try await enroll.waitForExit() == 0, "\(enroll.stderr.lines)")
+        let userID = try await enrollThroughCLI(
+            profile: "locked-keyring", in: home, backend: backend, environment: keyring.environment)
         try keyring.lockKeyring()
 
         let agent = try await RunningProcess.agent(

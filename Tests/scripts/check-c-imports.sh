@@ -10,6 +10,7 @@ declare -A allowed_suffix=(
     [CDeviceCredentialGio]="_gio.swift"
     [CDeviceCredentialCurl]="_curl.swift"
     [CDeviceCredentialMalloc]="_malloc.swift"
+    [CDeviceCredentialQRencode]="_qrencode.swift"
 )
 
 failures=0

@@ -51,6 +51,13 @@ public final class AgentBoard: Sendable {
         case unanswered
     }
 
+    /// How an app's answer ended: the challenge's resolution and, when it was left unanswered, why
+    /// nothing was sent (nil when that is not known, e.g. a prompt left unanswered).
+    public struct AnswerEnding: Sendable, Equatable {
+        public var resolution: Resolution
+        public var notSent: AnswerNotSent?
+    }
+
     public enum Event: Sendable {
         case challengeReceived(OpenChallenge)
         case challengeResolved(challengeId: String, profile: String, Resolution)
@@ -73,7 +80,7 @@ public final class AgentBoard: Sendable {
         var submitted = false
         /// An app's decision was taken (for the history's channel).
         var decidedByApp = false
-        var resolutionWaiters: [@Sendable (Resolution) -> Void] = []
+        var resolutionWaiters: [@Sendable (AnswerEnding) -> Void] = []
     }
 
     private struct State {
@@ -143,7 +150,7 @@ public final class AgentBoard: Sendable {
     /// The prompt of `challengeId` is gone, for `resolution`; an app waiting on its answer learns how.
     /// Returns whether the decision came from an app.
     @discardableResult
-    func closed(_ challengeId: String, resolution: Resolution) -> Bool {
+    func closed(_ challengeId: String, resolution: Resolution, notSent: AnswerNotSent? = nil) -> Bool {
         let (open, waiting, listener) = state.withLock { state in
             state.order.removeAll { $0 == challengeId }
             return (
@@ -153,7 +160,8 @@ public final class AgentBoard: Sendable {
         }
         waiting?.decision?.resume(returning: nil)
         showAgainRequests.forget(challengeId)
-        for waiter in waiting?.resolutionWaiters ?? [] { waiter(resolution) }
+        let ending = AnswerEnding(resolution: resolution, notSent: resolution == .unanswered ? notSent : nil)
+        for waiter in waiting?.resolutionWaiters ?? [] { waiter(ending) }
         if let open { listener?(.challengeResolved(challengeId: challengeId, profile: open.profile, resolution)) }
         return waiting?.decidedByApp ?? false
     }
@@ -199,10 +207,10 @@ public final class AgentBoard: Sendable {
     // MARK: Called by apps (through the bus service)
 
     /// Answers an open challenge as its prompt would, and returns how it ended (approved, denied, refused
-    /// by the server, withdrawn meanwhile, or unanswered when e.g. the PIN was not given).
-    public func answer(_ challengeId: String, decision: PromptDecision) async throws(AnswerRefusal) -> Resolution {
+    /// by the server, withdrawn meanwhile, or unanswered when e.g. the PIN was not given, and why).
+    public func answer(_ challengeId: String, decision: PromptDecision) async throws(AnswerRefusal) -> AnswerEnding {
         let outcome = await withCheckedContinuation {
-            (continuation: CheckedContinuation<Result<Resolution, AnswerRefusal>, Never>) in
+            (continuation: CheckedContinuation<Result<AnswerEnding, AnswerRefusal>, Never>) in
             let (refusal, decisionWaiter) = state.withLock {
                 state -> (AnswerRefusal?, CheckedContinuation<PromptDecision?, Never>?) in
                 guard let open = state.open[challengeId], var waiting = state.answers[challengeId], !waiting.submitted
@@ -224,7 +232,7 @@ public final class AgentBoard: Sendable {
         }
         switch outcome {
         case .failure(let refusal): throw refusal
-        case .success(let resolution): return resolution
+        case .success(let ending): return ending
         }
     }
 }

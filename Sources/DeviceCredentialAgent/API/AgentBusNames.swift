@@ -12,9 +12,15 @@ package enum AgentBusNames {
         case challengeGone = "io.github.DeviceCredential.Agent1.Error.ChallengeGone"
         /// Approve without the number-matching code, or the server refused the code sent.
         case wrongCode = "io.github.DeviceCredential.Agent1.Error.WrongCode"
-        /// The answer was not sent: the PIN was not given, the keyring is locked, or sending failed; the
-        /// challenge stays pending (see the agent's log).
+        /// The answer was not sent (the network, the server, the key store: see the agent's log); the
+        /// challenge stays pending. The next three are the reasons an app can act on.
         case notSent = "io.github.DeviceCredential.Agent1.Error.NotSent"
+        /// Not sent: the TPM key's PIN was not given, wrong too many times, or the TPM is locked out.
+        case pinFailed = "io.github.DeviceCredential.Agent1.Error.PINFailed"
+        /// Not sent: the keyring that holds the key is locked (unlock it and answer again).
+        case keyringLocked = "io.github.DeviceCredential.Agent1.Error.KeyringLocked"
+        /// Not sent: the profile has no key here, or the server no longer knows its credential.
+        case notEnrolled = "io.github.DeviceCredential.Agent1.Error.NotEnrolled"
         /// RegisterPrompter while another app is the prompter (one at a time).
         case prompterRegistered = "io.github.DeviceCredential.Agent1.Error.PrompterRegistered"
         /// UnregisterPrompter from a caller, or for an object, that is not the registered prompter.

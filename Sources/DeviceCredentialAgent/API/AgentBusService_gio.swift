@@ -122,14 +122,14 @@ final class AgentBusHandler: Sendable {
         Task {
             defer { g_object_unref(UnsafeMutableRawPointer(box.message)) }
             do throws(AgentBoard.AnswerRefusal) {
-                let resolution = try await board.answer(challengeId, decision: decision)
-                switch resolution {
+                let ending = try await board.answer(challengeId, decision: decision)
+                switch ending.resolution {
                 case .approved, .denied, .reported: self.reply(to: box.message, [])
                 case .refused: self.fail(box.message, .wrongCode, "the server refused the code: it does not match")
                 case .withdrawn:
                     self.fail(box.message, .challengeGone, "the challenge was answered elsewhere or expired")
                 case .unanswered:
-                    self.fail(box.message, .notSent, "the answer was not sent; the agent's log says why")
+                    self.fail(box.message, ending.notSent)
                 }
             } catch .challengeGone {
                 self.fail(box.message, .challengeGone, "no open challenge with this id (answered, expired, or unknown)")
@@ -223,6 +223,20 @@ final class AgentBusHandler: Sendable {
 
     func fail(_ call: OpaquePointer, _ name: AgentBusNames.Error, _ text: String) {
         send(g_dbus_message_new_method_error_literal(call, name.rawValue, text)!)
+    }
+
+    /// The error for an answer that was not sent, named for why when the agent knows.
+    func fail(_ call: OpaquePointer, _ notSent: AnswerNotSent?) {
+        switch notSent {
+        case .pinFailed:
+            fail(call, .pinFailed, "the answer was not sent: the TPM key's PIN was not given or was wrong")
+        case .keyringLocked:
+            fail(call, .keyringLocked, "the answer was not sent: the keyring is locked; unlock it and answer again")
+        case .notEnrolled:
+            fail(call, .notEnrolled, "the answer was not sent: this profile is no longer enrolled (no key, or revoked)")
+        case .failed, nil:
+            fail(call, .notSent, "the answer was not sent; the agent's log says why")
+        }
     }
 
     private func send(_ message: OpaquePointer) {

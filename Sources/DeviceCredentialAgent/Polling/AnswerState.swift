@@ -74,6 +74,8 @@ struct AnswerState {
     private(set) var isReported = false
     /// The server took the answer.
     private(set) var wasSent = false
+    /// Why the answer decided on was not sent, once that is known.
+    private(set) var notSent: AnswerNotSent?
 
     init(challenge: AppChallenge, profile: DeviceProfile, hasPINPrompter: Bool) {
         self.challenge = challenge
@@ -103,11 +105,13 @@ struct AnswerState {
         case .decided(let decision):
             return decided(decision)
         case .keyNeedsPIN(.failure(let error)):
+            notSent = AnswerNotSent(error)
             return [.log(.error("could not send the answer", ["error": "\(error)"])), .finish]
         case .keyNeedsPIN(.success(false)):
             return [send(pin: nil)]
         case .keyNeedsPIN(.success(true)):
             guard hasPINPrompter else {
+                notSent = .pinFailed
                 return [
                     .log(
                         .error(
@@ -119,9 +123,11 @@ struct AnswerState {
             attempt = 1
             return [.askPIN(attempt: attempt)]
         case .pinPromptFailed(let error):
+            notSent = .pinFailed
             return [.log(.error("PIN prompt failed; challenge left unanswered", ["error": "\(error)"])), .finish]
         case .pinTyped(let pin):
             guard let pin, !pin.isEmpty else {
+                notSent = .pinFailed
                 return [.log(.info("no PIN given; challenge left unanswered")), .finish]
             }
             // Longer than any TPM key's PIN can be: wrong without asking the TPM (no lockout count).
@@ -133,6 +139,7 @@ struct AnswerState {
         case .sent(.wrongPIN):
             return wrongPIN()
         case .sent(.lockedOut):
+            notSent = .pinFailed
             return [
                 .log(
                     .error(
@@ -146,6 +153,7 @@ struct AnswerState {
                 .finish,
             ]
         case .sent(.failed(let error)):
+            notSent = AnswerNotSent(error)
             return [.log(.error("could not send the answer", ["error": "\(error)"])), .finish]
         }
     }
@@ -179,6 +187,7 @@ struct AnswerState {
         let left = Self.maximumPINAttempts - attempt
         let warning = AnswerEffect.log(.warning("wrong PIN", ["attempt": "\(attempt)", "attemptsLeft": "\(left)"]))
         guard left > 0 else {
+            notSent = .pinFailed
             return [
                 warning,
                 .log(

@@ -167,7 +167,7 @@ struct ProfilePoller: Sendable {
         // Another answer from this machine (the CLI, an app) or, as the server said, from elsewhere went first.
         var answeredElsewhere = false
         defer {
-            let byApp = board.closed(challenge.challengeId, resolution: resolution)
+            let byApp = board.closed(challenge.challengeId, resolution: resolution, notSent: state.notSent)
             history.record(
                 challenge, profile: profile.name,
                 outcome: answeredElsewhere
