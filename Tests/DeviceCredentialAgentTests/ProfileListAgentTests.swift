@@ -32,6 +32,20 @@ struct ProfileListAgentTests {
         #expect(try await backend.poll(push).isVerified)
     }
 
+    @Test("a profile with QR-code credentials only is not polled, and says so without an error; a push one is")
+    func qrCodeOnlyProfile() async throws {
+        _ = try await enrollThroughCLI(
+            profile: "qr-only", in: home, backend: backend, extraArguments: ["--namespace", "qr"])
+        let device = try await TestDevice.enroll(in: home, backend: backend)
+        let agent = try await approvingAgent()
+        defer { agent.stop() }
+        try await agent.stderr.waitForLine(containing: "QR-code or in-app credentials only")
+        let push = try await backend.pushChallenge(userID: device.userID)
+        try await agent.stderr.waitForLine(containing: "challenge approved")
+        #expect(try await backend.poll(push).isVerified)
+        #expect(!agent.stderr.lines.contains { $0.contains(" error ") && $0.contains("qr-only") })
+    }
+
     @Test("a removed profile is no longer polled; the others go on")
     func removedWhileRunning() async throws {
         let removed = try await TestDevice.enroll(in: home, backend: backend)

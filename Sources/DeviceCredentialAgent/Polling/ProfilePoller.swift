@@ -31,6 +31,13 @@ struct ProfilePoller: Sendable {
         var warning: Withdrawal?
         let mailbox = PollerMailbox()
         let blocking = BlockingWorkExecutor(label: "devicecred.poll.\(profile.name)")
+        if await blocking.run({ Self.holdsOnlyOtherNamespaces(client) }) {
+            board.setProfile(entry(state: .notEnrolled))
+            logger.notice(
+                "profile holds QR-code or in-app credentials only, no push credential: nothing to poll",
+                metadata: ["hint": "devicecred enroll --profile \(profile.name) adds a push credential"])
+            return
+        }
         let keeper = Withdrawal()
         await withDiscardingTaskGroup { group in
             if keepsCredentialAlive {
@@ -129,6 +136,13 @@ struct ProfilePoller: Sendable {
     }
 
     /// The profile's state as the D-Bus API says it, after the rules handled an event.
+    /// A profile enrolled with `devicecred enroll --namespace qr|inapp` only: no push key here, but another.
+    private static func holdsOnlyOtherNamespaces(_ client: DeviceCredentialClient) -> Bool {
+        guard case .success(nil) = Result(catching: { try client.localKeySummary() }) else { return false }
+        let other = [{ try client.qr.localKeySummary() }, { try client.inApp.localKeySummary() }]
+        return other.contains { ((try? $0()) ?? nil) != nil }
+    }
+
     static func boardState(effects: [PollEffect], problem: DeviceCredentialError.Code?) -> AgentBoard.ProfileState {
         for case .stop(let stop) in effects {
             return stop == .revoked ? .revoked : .notEnrolled
