@@ -114,4 +114,29 @@ struct CredentialKeepAliveAgentTests {
         agent.stop()
         server.stop()
     }
+    @Test(
+        "a key with a PIN is not renewed unattended: the person gets a notification naming the command, and a log line"
+    )
+    func remindsWhenTheKeyNeedsAPIN() async throws {
+        let home = try TestHome()
+        // The person is told when a week, or half the lifetime when shorter, is left: here after about 15 s.
+        let server = try await PrivateServer(credentialLifetime: 30)
+        let tpm = try PrivateTPM()
+        let desktop = try await NotificationDesktop(home: home)
+        try await desktop.startServer(answer: "none")
+        let device = try await TestDevice.enrollTPM(in: home, backend: server.api, tpm: tpm, pin: "Pin-8813-secret")
+        let agent = try await RunningProcess.agent(
+            ["--prompt", "notification", "--interval", "0.2", "--log-level", "debug"], home: home,
+            environment: tpm.environment.merging(["DBUS_SESSION_BUS_ADDRESS": desktop.address]) { $1 })
+        try await agent.stderr.waitForLine(containing: "reminder shown", timeout: .seconds(90))
+        #expect(agent.stderr.lines.contains { $0.contains("its key needs a PIN: renew it by hand") })
+        let shown = try #require(try desktop.shown().first)
+        #expect(shown["summary"] as? String == "Your sign-in approval expires soon")
+        let body = shown["body"] as? String ?? ""
+        #expect(body.contains("devicecred refresh --reset-expiry --profile \(device.profile.name)"))
+        #expect(shown["actions"] as? [String] == [])
+        #expect(!agent.stderr.lines.contains { $0.contains("credential expiry reset") })
+        agent.stop()
+        server.stop()
+    }
 }

@@ -51,6 +51,13 @@ extension ProfilePoller {
                         metadata: [
                             "expiresAt": "\(expiresAt)", "fix": "devicecred refresh --reset-expiry\(option)",
                         ])
+                    let own = (prompter as? PromptRouter)?.own ?? prompter
+                    if let reminding = own as? any ReminderShowing {
+                        let reminder = Reminder.renewByHand(profile: profile.name, expiresAt: expiresAt)
+                        do { try await reminding.remind(reminder) } catch {
+                            logger.notice("the reminder could not be shown", metadata: ["error": "\(error)"])
+                        }
+                    }
                 }
             }
             do {
