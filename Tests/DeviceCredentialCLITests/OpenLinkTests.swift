@@ -187,6 +187,36 @@ struct OpenLinkTests {
         }
     }
 
+    /// The fixture notification server on the bus (`answering`: its `--answer` and other options), ready,
+    /// and the log it writes each notification to.
+    private func notificationServer(on environment: [String: String], answering options: [String] = ["none"])
+        async throws -> (server: ChildProcess, log: String)
+    {
+        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
+        let server = try ChildProcess(
+            "/usr/bin/python3",
+            [Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer"] + options,
+            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        do {
+            _ = try await server.waitForLine(containing: "ready")
+        } catch {
+            server.stop()
+            throw error
+        }
+        return (server, log)
+    }
+
+    /// Clicks `key` on notification `id` as the person would, through the fixture server's test method.
+    static func click(_ id: Int, _ key: String, environment: [String: String]) async throws {
+        try await run(
+            "/usr/bin/gdbus",
+            [
+                "call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
+                "/org/freedesktop/Notifications", "--method", "org.devicecred.TestNotifications.Click", "uint32 \(id)",
+                "'\(key)'",
+            ], environment: environment)
+    }
+
     /// Runs a short command on the bus; fails the test when it fails.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws {
         let result = try await ChildProcess.run(executable, arguments, environment: environment)
@@ -197,13 +227,8 @@ struct OpenLinkTests {
     func forgedEnrollIsIgnored() async throws {
         let (bus, environment) = try await privateBus()
         defer { bus.stop() }
-        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
-        let server = try ChildProcess(
-            "/usr/bin/python3",
-            [Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "none"],
-            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        let (server, log) = try await notificationServer(on: environment)
         defer { server.stop() }
-        _ = try await server.waitForLine(containing: "ready")
         let (url, token) = try await link()
         let (open, output) = try startOpen(url, environment: environment)
         defer { open.stop() }
@@ -225,13 +250,7 @@ struct OpenLinkTests {
             [Self.fixtures.appendingPathComponent("spoof-notification-signals.py").path, "--key", "enroll"],
             environment: environment)
         // The bus delivers in order: the forgeries reached devicecred before the server's own click.
-        try await Self.run(
-            "/usr/bin/gdbus",
-            [
-                "call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
-                "/org/freedesktop/Notifications", "--method", "org.devicecred.TestNotifications.Click", "uint32 \(id)",
-                "'cancel'",
-            ], environment: environment)
+        try await Self.click(id, "cancel", environment: environment)
         let status = try await open.waitForExit()
         let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(status == 13, "\(printed)")
@@ -245,25 +264,14 @@ struct OpenLinkTests {
     func enrollFromTheNotification() async throws {
         let (bus, environment) = try await privateBus()
         defer { bus.stop() }
-        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
-        let server = try ChildProcess(
-            "/usr/bin/python3",
-            [Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "none"],
-            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        let (server, log) = try await notificationServer(on: environment)
         defer { server.stop() }
-        _ = try await server.waitForLine(containing: "ready")
         let (url, _) = try await link()
         let (open, output) = try startOpen(url, environment: environment)
         defer { open.stop() }
         try await Self.waitUntil("no notification shown") { try !Self.shown(in: log).isEmpty }
         let id = try #require(try Self.shown(in: log).first?["id"] as? Int)
-        try await Self.run(
-            "/usr/bin/gdbus",
-            [
-                "call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
-                "/org/freedesktop/Notifications", "--method", "org.devicecred.TestNotifications.Click", "uint32 \(id)",
-                "'enroll'",
-            ], environment: environment)
+        try await Self.click(id, "enroll", environment: environment)
         let status = try await open.waitForExit()
         let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(status == 0, "\(printed)")
@@ -280,13 +288,8 @@ struct OpenLinkTests {
     func refusalIsToldOnTheDesktop() async throws {
         let (bus, environment) = try await privateBus()
         defer { bus.stop() }
-        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
-        let server = try ChildProcess(
-            "/usr/bin/python3",
-            [Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "none"],
-            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        let (server, log) = try await notificationServer(on: environment)
         defer { server.stop() }
-        _ = try await server.waitForLine(containing: "ready")
         let (url, token) = try await link(extra: "&key-store=file")
         let result = try await sandbox.run(["open", url], environment: environment)
         #expect(result.status == 15, "\(result)")
@@ -311,16 +314,8 @@ struct OpenLinkTests {
             expiresAt: now + 600)
         let url = linkURL(token: token)
 
-        let log = sandbox.directory.appendingPathComponent("notifications.jsonl").path
-        let server = try ChildProcess(
-            "/usr/bin/python3",
-            [
-                Self.fixtures.appendingPathComponent("notification-server.py").path, "--log", log, "--answer", "deny",
-                "--markup",
-            ],
-            environment: environment, standardOutput: .pipe, standardError: .file(log + ".stderr"))
+        let (server, log) = try await notificationServer(on: environment, answering: ["deny", "--markup"])
         defer { server.stop() }
-        _ = try await server.waitForLine(containing: "ready")
         // The fixture answers with the key "deny": any key but enroll enrolls nothing.
         let (open, output) = try startOpen(url, environment: environment)
         defer { open.stop() }
