@@ -15,7 +15,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/user
 endif
 EXECUTABLES := devicecred devicecred-agent devicecred-server
 
-.PHONY: all deps build test demo bench lint format install uninstall deb test-deb clean
+.PHONY: all deps build test test-sanitizers test-asan test-tsan demo bench lint format install uninstall deb test-deb clean
 
 all: build
 
@@ -31,6 +31,21 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SCRIPTS)/with-services.sh --server $(DEBUG_BIN)/devicecred-server -- \
 		$(SWIFT) test --skip-build $(TEST_ARGS)
+
+# The sanitizer builds live beside the plain one, each in its own directory. The AddressSanitizer build
+# carries libFuzzer's coverage too, so `make fuzz` reuses its modules instead of compiling them again.
+ASAN_BUILD_FLAGS := --scratch-path .build/asan --sanitize=address \
+	-Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table
+TSAN_BUILD_FLAGS := --scratch-path .build/tsan --sanitize=thread
+
+# The whole suite under AddressSanitizer, then under ThreadSanitizer; a report from any process fails it.
+test-sanitizers: test-asan test-tsan
+
+test-asan: deps
+	TEST_ARGS="$(TEST_ARGS)" $(SCRIPTS)/test-sanitized.sh address $(ASAN_BUILD_FLAGS)
+
+test-tsan: deps
+	TEST_ARGS="$(TEST_ARGS)" $(SCRIPTS)/test-sanitized.sh thread $(TSAN_BUILD_FLAGS)
 
 demo: deps
 	$(SWIFT) build
