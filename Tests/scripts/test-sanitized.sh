@@ -33,6 +33,10 @@ case "$kind" in
     *) echo "test-sanitized: unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
 esac
 
+# A sanitized process is two to ten times slower; the suite's hundreds of tests all starting agents, buses
+# and tmux sessions at once on a small machine would then outlast the tests' bounded waits. Run fewer at once.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SANITIZER_TEST_WIDTH:-12}"
+
 status=0
 Tests/scripts/with-services.sh --server "$bin/devicecred-server" -- "$swift" test --skip-build "$@" ${TEST_ARGS:-} || status=$?
 
