@@ -30,7 +30,7 @@ struct InAppController: Sendable {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(ChallengeBody.self, from: request)
         let action = try body.action.map { try PathIdentifier.check($0, name: "action") }
-        let id = await services.inAppChallenges.issue(action: action, at: services.now)
+        let id = try await services.inAppChallenges.issue(action: action, at: services.now)
         return try JSONBody.response(ChallengeResponse(challengeId: id))
     }
 
@@ -45,7 +45,7 @@ struct InAppController: Sendable {
         guard key.isValidSignature(body.signature, for: body.challengeId) else {
             throw APIError.unauthorized("the signature does not sign the challengeId")
         }
-        guard let challenge = await services.inAppChallenges.consume(body.challengeId, at: now) else {
+        guard let challenge = try await services.inAppChallenges.consume(body.challengeId, at: now) else {
             throw APIError.notFound("no live in-app challenge with this id (they are single-use and short-lived)")
         }
         var action: ActionRecord

@@ -9,6 +9,10 @@ public actor MemoryRepository: Repository {
     private var challenges: [Identifier: ChallengeRecord] = [:]
     private var challengeOrder: [Identifier] = []
     private var qrChallenges: [Identifier: QRChallengeRecord] = [:]
+    /// Per credential, oldest first.
+    private var nonces: [Identifier: [NonceRecord]] = [:]
+    private var inAppChallenges: [Identifier: InAppChallengeRecord] = [:]
+    private var inAppOrder: [Identifier] = []
 
     public init() {}
 
@@ -56,6 +60,7 @@ public actor MemoryRepository: Repository {
         let id = Identifier(id)
         guard authenticatorsByID.removeValue(forKey: id) != nil else { return false }
         authenticatorOrder.removeAll { $0 == id }
+        nonces[id] = nil
         return true
     }
 
@@ -138,5 +143,48 @@ public actor MemoryRepository: Repository {
         actions[Identifier(action.idempotencyKey)] = action
         if let authenticator { authenticatorsByID[Identifier(authenticator.id)] = authenticator }
         return .settled(challenge, action)
+    }
+
+    public func insertNonce(_ nonce: NonceRecord, keepingAtMost limit: Int, at now: Date) {
+        nonces = nonces.compactMapValues {
+            let live = $0.filter { $0.expiresAt > now }
+            return live.isEmpty ? nil : live
+        }
+        let id = Identifier(nonce.authenticatorId)
+        nonces[id] = Array((nonces[id, default: []] + [nonce]).suffix(limit))
+    }
+
+    public func consumeNonce(
+        authenticatorId: String, purpose: String, at now: Date, where isSigned: @Sendable (String) -> Bool
+    ) -> Bool {
+        let id = Identifier(authenticatorId)
+        guard
+            let index = nonces[id, default: []].firstIndex(where: {
+                $0.expiresAt > now && $0.purpose.isSameIdentifier(as: purpose) && isSigned($0.message)
+            })
+        else { return false }
+        nonces[id]?.remove(at: index)
+        return true
+    }
+
+    public func insertInAppChallenge(_ challenge: InAppChallengeRecord, keepingAtMost limit: Int, at now: Date) {
+        // Swept only when full: anyone with the tenant id may ask for challenges, so the sweep must be rare.
+        if inAppChallenges.count >= limit {
+            inAppChallenges = inAppChallenges.filter { $0.value.expiresAt > now }
+            inAppOrder = inAppOrder.filter { inAppChallenges[$0] != nil }
+            while inAppChallenges.count >= limit, !inAppOrder.isEmpty {
+                inAppChallenges[inAppOrder.removeFirst()] = nil
+            }
+        }
+        let id = Identifier(challenge.id)
+        if inAppChallenges[id] == nil { inAppOrder.append(id) }
+        inAppChallenges[id] = challenge
+    }
+
+    public func consumeInAppChallenge(id: String, at now: Date) -> InAppChallengeRecord? {
+        let id = Identifier(id)
+        guard let challenge = inAppChallenges.removeValue(forKey: id) else { return nil }
+        inAppOrder.removeAll { $0 == id }
+        return challenge.expiresAt > now ? challenge : nil
     }
 }

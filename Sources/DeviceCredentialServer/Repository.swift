@@ -30,7 +30,7 @@ public protocol AuthenticatorRepository: Sendable {
     /// The user's credentials, oldest first.
     func authenticators(userId: String) async throws -> [AuthenticatorRecord]
     func updateAuthenticator(_ authenticator: AuthenticatorRecord) async throws
-    /// Returns false when there was nothing to delete.
+    /// Deletes the credential and its nonces together; returns false when there was nothing to delete.
     func deleteAuthenticator(id: String) async throws -> Bool
 }
 
@@ -69,7 +69,9 @@ public protocol ChallengeRepository: Sendable {
 }
 
 /// Everything the server stores. Implemented in memory and in SQLite with the same behaviour.
-public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository, QRChallengeRepository {}
+public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository, QRChallengeRepository,
+    OneTimeSecretRepository
+{}
 
 /// The rules of `settleChallenge`, shared by both stores so they decide alike.
 enum ChallengeSettling {

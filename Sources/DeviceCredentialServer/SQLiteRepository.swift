@@ -38,6 +38,19 @@ public final class SQLiteRepository: Repository {
             try db.execute(
                 sql: "CREATE TABLE qr_challenge (id TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL)")
         }
+        // Nonces and in-app challenges were in memory before: a restart no longer invalidates them.
+        migrator.registerMigration("v3-one-time-secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE nonce (message TEXT PRIMARY KEY NOT NULL, authenticatorId TEXT NOT NULL,
+                        purpose TEXT NOT NULL, expiresAt REAL NOT NULL);
+                    CREATE INDEX nonce_authenticator ON nonce(authenticatorId);
+                    CREATE INDEX nonce_expiry ON nonce(expiresAt);
+                    CREATE TABLE in_app_challenge (id TEXT PRIMARY KEY NOT NULL, action TEXT, expiresAt REAL NOT NULL);
+                    CREATE INDEX in_app_challenge_expiry ON in_app_challenge(expiresAt);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -130,7 +143,9 @@ public final class SQLiteRepository: Repository {
     public func deleteAuthenticator(id: String) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM authenticator WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
+            let deleted = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM nonce WHERE authenticatorId = ?", arguments: [id])
+            return deleted
         }
     }
 
@@ -287,6 +302,71 @@ public final class SQLiteRepository: Repository {
                 """,
             arguments: [challenge.id, challenge.userId, challenge.status.rawValue, try encode(challenge)]
         )
+    }
+
+    // MARK: nonces and in-app challenges (expiry as Unix seconds, compared in SQL)
+
+    public func insertNonce(_ nonce: NonceRecord, keepingAtMost limit: Int, at now: Date) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM nonce WHERE expiresAt <= ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO nonce (message, authenticatorId, purpose, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [nonce.message, nonce.authenticatorId, nonce.purpose, nonce.expiresAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    DELETE FROM nonce WHERE authenticatorId = ?1 AND rowid NOT IN
+                        (SELECT rowid FROM nonce WHERE authenticatorId = ?1 ORDER BY rowid DESC LIMIT ?2)
+                    """,
+                arguments: [nonce.authenticatorId, limit])
+        }
+    }
+
+    public func consumeNonce(
+        authenticatorId: String, purpose: String, at now: Date, where isSigned: @Sendable (String) -> Bool
+    ) async throws -> Bool {
+        // Checked and deleted in one write transaction: a nonce is used once, even by parallel requests.
+        try await database.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, message FROM nonce WHERE authenticatorId = ? AND purpose = ? AND expiresAt > ?
+                    ORDER BY rowid
+                    """,
+                arguments: [authenticatorId, purpose, now.timeIntervalSince1970])
+            guard let row = rows.first(where: { isSigned($0["message"]) }) else { return false }
+            try db.execute(sql: "DELETE FROM nonce WHERE rowid = ?", arguments: [row["rowid"] as Int64])
+            return true
+        }
+    }
+
+    public func insertInAppChallenge(_ challenge: InAppChallengeRecord, keepingAtMost limit: Int, at now: Date)
+        async throws
+    {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM in_app_challenge WHERE expiresAt <= ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    DELETE FROM in_app_challenge WHERE rowid IN
+                        (SELECT rowid FROM in_app_challenge ORDER BY rowid DESC LIMIT -1 OFFSET ?)
+                    """,
+                arguments: [max(limit - 1, 0)])
+            try db.execute(
+                sql: "INSERT INTO in_app_challenge (id, action, expiresAt) VALUES (?, ?, ?)",
+                arguments: [challenge.id, challenge.action, challenge.expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func consumeInAppChallenge(id: String, at now: Date) async throws -> InAppChallengeRecord? {
+        try await database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT action, expiresAt FROM in_app_challenge WHERE id = ?", arguments: [id])
+            else { return nil }
+            try db.execute(sql: "DELETE FROM in_app_challenge WHERE id = ?", arguments: [id])
+            let expiresAt = Date(timeIntervalSince1970: row["expiresAt"])
+            return expiresAt > now ? InAppChallengeRecord(id: id, action: row["action"], expiresAt: expiresAt) : nil
+        }
     }
 
     // MARK: encoding
