@@ -48,33 +48,33 @@ struct InAppController: Sendable {
         guard let challenge = try await services.inAppChallenges.consume(body.challengeId, at: now) else {
             throw APIError.notFound("no live in-app challenge with this id (they are single-use and short-lived)")
         }
-        var action: ActionRecord
+        let action: ActionRecord
         if let actionCode = challenge.action {
             action = try await services.repository.insertActionIfAbsent(
                 ActionRecord(
                     idempotencyKey: UUID().uuidString.lowercased(), userId: authenticator.userId,
                     actionCode: actionCode, state: .challengeSucceeded, createdAt: now, stateUpdatedAt: now,
                     verificationMethod: VerificationMethod.inApp.rawValue))
+            var verified = authenticator
+            verified.lastVerifiedAt = now
+            try await services.repository.updateAuthenticator(verified)
         } else {
             guard let claims else {
                 throw APIError.unauthorized(
                     "an in-app challenge without an action needs the track token as 'Authorization: Bearer <token>'")
             }
-            guard claims.other.userId.isSameIdentifier(as: authenticator.userId),
-                let tracked = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey)
-            else { throw APIError.invalidRequest("the token belongs to another user than the credential") }
-            guard tracked.state == .challengeRequired else {
-                throw APIError.actionSettled(tracked.state)
+            guard claims.other.userId.isSameIdentifier(as: authenticator.userId) else {
+                throw APIError.invalidRequest("the token belongs to another user than the credential")
             }
-            action = tracked
-            action.state = .challengeSucceeded
-            action.stateUpdatedAt = now
-            action.verificationMethod = VerificationMethod.inApp.rawValue
-            try await services.repository.updateAction(action)
+            // Checked and changed in one step: a push denied meanwhile is not overwritten.
+            switch try await services.repository.verifyAction(
+                idempotencyKey: claims.other.idempotencyKey, method: .inApp, by: authenticator.id, at: now)
+            {
+            case .verified(let verified): action = verified
+            case .actionNotFound: throw APIError.invalidRequest("the token belongs to another user than the credential")
+            case .actionSettled(let state): throw APIError.actionSettled(state)
+            }
         }
-        var verified = authenticator
-        verified.lastVerifiedAt = now
-        try await services.repository.updateAuthenticator(verified)
         services.logger.info("in-app verification", metadata: ["userAuthenticatorId": "\(authenticator.id)"])
         return try JSONBody.response(
             VerifyResponse(

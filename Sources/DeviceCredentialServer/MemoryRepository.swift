@@ -31,6 +31,21 @@ public actor MemoryRepository: Repository {
         actions[key] = action
     }
 
+    public func verifyAction(
+        idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date
+    ) -> ActionVerification {
+        let key = Identifier(idempotencyKey)
+        guard var action = actions[key] else { return .actionNotFound }
+        guard action.state == .challengeRequired else { return .actionSettled(action.state) }
+        action.state = .challengeSucceeded
+        action.stateUpdatedAt = date
+        action.verificationMethod = method.rawValue
+        // No suspension point: the two writes are one step.
+        actions[key] = action
+        authenticatorsByID[Identifier(authenticatorId)]?.lastVerifiedAt = date
+        return .verified(action)
+    }
+
     public func insertAuthenticator(_ authenticator: AuthenticatorRecord, onlyAsFirst: Bool) -> AuthenticatorInsertion {
         if let existing = self.authenticator(publicKey: authenticator.publicKey) { return .keyRegistered(existing) }
         if onlyAsFirst && !authenticators(userId: authenticator.userId).isEmpty { return .userHasAuthenticator }

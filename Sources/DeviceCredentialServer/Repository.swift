@@ -2,12 +2,27 @@ public import Foundation
 
 // Every store compares identifiers as UTF-8 bytes (see `Identifier`), never by Unicode equivalence.
 
+/// What `verifyAction` did.
+public enum ActionVerification: Sendable, Equatable {
+    /// The action and the authenticator changed, together.
+    case verified(ActionRecord)
+    case actionNotFound
+    /// The action had left `CHALLENGE_REQUIRED` (a push answered, or the backend set its state): nothing
+    /// changed.
+    case actionSettled(ActionState)
+}
+
 /// Storage of tracked actions.
 public protocol ActionRepository: Sendable {
     /// Stores `action` unless one with its idempotency key exists; returns the stored one.
     func insertActionIfAbsent(_ action: ActionRecord) async throws -> ActionRecord
     func action(idempotencyKey: String) async throws -> ActionRecord?
     func updateAction(_ action: ActionRecord) async throws
+    /// A verification without a push challenge (in-app, with the track token), in one transaction: the
+    /// action, which must still be `CHALLENGE_REQUIRED`, becomes `CHALLENGE_SUCCEEDED` with `method`, and
+    /// the authenticator's `lastVerifiedAt` becomes `date`. So it cannot overwrite a push answered meanwhile.
+    func verifyAction(idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date)
+        async throws -> ActionVerification
 }
 
 /// What `insertAuthenticator` did.

@@ -86,6 +86,34 @@ public final class SQLiteRepository: Repository {
         }
     }
 
+    public func verifyAction(
+        idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date
+    ) async throws -> ActionVerification {
+        // One write transaction: the state checked is the state changed.
+        try await database.write { db in
+            guard
+                var action: ActionRecord = try Self.fetchOne(
+                    db, "SELECT record FROM action WHERE idempotencyKey = ?", [idempotencyKey])
+            else { return .actionNotFound }
+            guard action.state == .challengeRequired else { return .actionSettled(action.state) }
+            action.state = .challengeSucceeded
+            action.stateUpdatedAt = date
+            action.verificationMethod = method.rawValue
+            try db.execute(
+                sql: "UPDATE action SET record = ? WHERE idempotencyKey = ?",
+                arguments: [try Self.encode(action), action.idempotencyKey])
+            if var authenticator: AuthenticatorRecord = try Self.fetchOne(
+                db, "SELECT record FROM authenticator WHERE id = ?", [authenticatorId])
+            {
+                authenticator.lastVerifiedAt = date
+                try db.execute(
+                    sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                    arguments: [try Self.encode(authenticator), authenticator.id])
+            }
+            return .verified(action)
+        }
+    }
+
     // MARK: authenticators
 
     public func insertAuthenticator(_ authenticator: AuthenticatorRecord, onlyAsFirst: Bool) async throws

@@ -2,10 +2,10 @@ import AuthsignalTestDevice
 import Foundation
 
 /// One user's traffic in a crash round, until the server dies under it: enrollment of four credentials,
-/// push sign-ins (approved, denied, an approval racing a denial, superseded, left pending) with the
-/// browser's poll and the backend's validate, credential updates, nonces and in-app challenges kept for
-/// after the restart, in-app verifications and QR-code claims. Every 2xx answer to a write goes to the
-/// ledger.
+/// push sign-ins (approved, denied, an approval racing a denial, a denial racing an in-app verification,
+/// superseded, left pending) with the browser's poll and the backend's validate, credential updates,
+/// nonces and in-app challenges kept for after the restart, in-app verifications and QR-code claims.
+/// Every 2xx answer to a write goes to the ledger.
 struct CrashWorker: Sendable {
     let client: ProcessClient
     let ledger: CrashLedger
@@ -86,9 +86,11 @@ struct CrashWorker: Sendable {
         let challengeId = try ok(await client.startPush(token), "start push").string("challengeId")!
         ledger.acknowledge { $0.challenges[challengeId] = key }
 
-        switch Int.random(in: 0..<5) {
+        switch Int.random(in: 0..<6) {
         case 0:
             try await approveAndValidate(devices.push, challengeId, token: token)
+        case 4:
+            try await raceDenialAndInAppVerification(devices, challengeId, key: key, token: token)
         case 1:
             let denied = try ok(await client.answer(devices.push, challengeId, approved: false), "deny")
             ledger.acknowledge { $0.answers[challengeId] = .refused }
@@ -134,6 +136,27 @@ struct CrashWorker: Sendable {
             ledger.unexpected(reply, "a racing answer")
         }
         if approved == nil || denied == nil { throw Stop() }
+    }
+
+    /// The push is denied while the in-app credential verifies the same action with the track token: one
+    /// settles the action, the other is refused.
+    private func raceDenialAndInAppVerification(_ devices: Devices, _ challengeId: String, key: String, token: String)
+        async throws
+    {
+        let inAppId = try ok(await client.inAppChallenge(action: nil), "in-app challenge").string("challengeId")!
+        ledger.acknowledge()
+        async let denial = attempt { try await client.answer(devices.push, challengeId, approved: false) }
+        async let verification = attempt { try await client.verifyInApp(devices.inApp, inAppId, token: token) }
+        let (denied, verified) = await (denial, verification)
+        if denied?.status == .ok, verified?.status == .ok {
+            ledger.fail("action \(key): its push was denied and an in-app verification succeeded (both answered 200)")
+        }
+        if denied?.status == .ok { ledger.acknowledge { $0.answers[challengeId] = .refused } }
+        if verified?.status == .ok { ledger.acknowledge { $0.inAppActions.insert(key) } }
+        for reply in [denied, verified].compactMap({ $0 }) where reply.status != .ok && reply.status != .conflict {
+            ledger.unexpected(reply, "a denial racing an in-app verification")
+        }
+        if denied == nil || verified == nil { throw Stop() }
     }
 
     private func updateCredential(_ devices: Devices) async throws {

@@ -280,6 +280,73 @@ import Testing
         #expect(try await repository.action(idempotencyKey: "a1")?.state == winners.first)
     }
 
+    @Test(arguments: Store.allCases)
+    func verifyingAnActionChangesItOnlyFromChallengeRequired(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        let later = t0.addingTimeInterval(5)
+        guard
+            case .verified(let verified) = try await repository.verifyAction(
+                idempotencyKey: "a1", method: .inApp, by: "d", at: later)
+        else {
+            Issue.record("a CHALLENGE_REQUIRED action was not verified")
+            return
+        }
+        #expect(verified.state == .challengeSucceeded && verified.verificationMethod == "IN_APP")
+        #expect(verified.stateUpdatedAt == later)
+        #expect(try await repository.action(idempotencyKey: "a1") == verified)
+        #expect(try await repository.authenticator(id: "d")?.lastVerifiedAt == later)
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "a1", method: .inApp, by: "d", at: later)
+                == .actionSettled(.challengeSucceeded))
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "missing", method: .inApp, by: "d", at: later)
+                == .actionNotFound)
+        // A push denied first: the denial stands.
+        _ = try await repository.insertActionIfAbsent(action("a2"))
+        try await repository.insertChallenge(challenge("c2", action: "a2"))
+        _ = try await repository.settleChallenge(id: "c2", status: .declined, by: "d", at: t0)
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "a2", method: .inApp, by: "d", at: later)
+                == .actionSettled(.challengeFailed))
+        #expect(try await repository.action(idempotencyKey: "a2")?.verificationMethod == nil)
+    }
+
+    /// A push denial and an in-app verification of one action at once: one wins, and the action says which.
+    @Test(arguments: Store.allCases)
+    func aDenialRacingAVerificationHasOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        try await repository.insertChallenge(challenge("race", action: "a1"))
+        let t0 = self.t0
+        let winners = try await withThrowingTaskGroup(of: ActionState?.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    if index.isMultiple(of: 2) {
+                        let settled = try await repository.settleChallenge(
+                            id: "race", status: .declined, by: "d", at: t0)
+                        if case .settled(_, let action) = settled { return action.state }
+                    } else {
+                        let verified = try await repository.verifyAction(
+                            idempotencyKey: "a1", method: .inApp, by: "d", at: t0)
+                        if case .verified(let action) = verified { return action.state }
+                    }
+                    return nil
+                }
+            }
+            return try await group.compactMap { $0 }.reduce(into: [ActionState]()) { $0.append($1) }
+        }
+        #expect(winners.count == 1)
+        let stored = try await repository.action(idempotencyKey: "a1")
+        #expect(stored?.state == winners.first)
+        let challengeStatus = try await repository.challenge(id: "race")?.status
+        #expect((stored?.state == .challengeFailed) == (challengeStatus == .declined))
+    }
+
     private func nonce(_ message: String, for id: String = "a", purpose: String = "getChallenge", lives: Double = 60)
         -> NonceRecord
     {
