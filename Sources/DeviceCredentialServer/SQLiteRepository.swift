@@ -9,7 +9,9 @@ public final class SQLiteRepository: Repository {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            // WAL with NORMAL sync: a crash may lose the last commits, never corrupt the file; a local
+            // WAL with NORMAL sync: a commit is written to the WAL (the kernel's page cache) before the
+            // request is answered, so a killed process loses nothing it acknowledged (the crash test checks
+            // it); a power loss or kernel crash may lose the last commits, never corrupt the file. A local
             // development server trades that for not waiting on fsync at every request.
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")

@@ -14,6 +14,7 @@ struct CrashInvariants {
 
     mutating func verify(_ store: CrashStoreSnapshot, against told: CrashLedger.State) {
         check(store.integrity == "ok", "PRAGMA integrity_check: \(store.integrity)")
+        check(store.journalMode == "wal", "the database is in journal mode \(store.journalMode), not WAL")
         check(store.malformed.isEmpty, "rows half-written or disagreeing with their record: \(store.malformed)")
         verifyActionsAgreeWithTheirChallenges(store)
         verifyAcknowledgedWrites(store, told)

@@ -6,6 +6,7 @@ import GRDB
 /// every record decoded, and the rows that do not decode or whose columns disagree with their record.
 struct CrashStoreSnapshot {
     var integrity = ""
+    var journalMode = ""
     var actions: [String: ActionRecord] = [:]
     var authenticators: [String: AuthenticatorRecord] = [:]
     var challenges: [String: ChallengeRecord] = [:]
@@ -20,6 +21,7 @@ struct CrashStoreSnapshot {
         return try database.read { db in
             var snapshot = CrashStoreSnapshot()
             snapshot.integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+            snapshot.journalMode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
             for row in try Row.fetchAll(db, sql: "SELECT idempotencyKey, userId, record FROM action") {
                 guard let action: ActionRecord = snapshot.decode(row, "action \(row["idempotencyKey"] as String)")
                 else { continue }
