@@ -264,7 +264,7 @@ struct DeviceController: Sendable {
     @Sendable func updateCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
-        var (authenticator, key) = try await bodyCredential(body.publicKey)
+        let (authenticator, key) = try await bodyCredential(body.publicKey)
         let now = services.now
         let purpose = NonceStore.Purpose.updateCredential(challengeId: body.challengeId)
         let (verifyingKey, signature) = (key, body.signature)
@@ -275,19 +275,25 @@ struct DeviceController: Sendable {
                     verifyingKey.isValidSignature(signature, for: $0)
                 })
         else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
-        if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
-        authenticator.lastVerifiedAt = now
-        if body.resetExpiry == true, let lifetime = services.configuration.credentialLifetime {
-            authenticator.expiresAt = now.addingTimeInterval(lifetime)
-        }
-        try await services.repository.updateAuthenticator(authenticator)
+        let pushToken = body.pushToken
+        let lifetime = body.resetExpiry == true ? services.configuration.credentialLifetime : nil
+        // Changed in one step on the stored record: an approval answered meanwhile keeps its lastVerifiedAt.
+        guard
+            let updated = try await services.repository.modifyAuthenticator(
+                id: authenticator.id,
+                {
+                    if let pushToken { $0.pushToken = pushToken }
+                    $0.markVerified(at: now)
+                    if let lifetime { $0.expiresAt = now.addingTimeInterval(lifetime) }
+                })
+        else { throw APIError.invalidCredential() }
         return try JSONBody.response(
             UpdateResponse(
-                userAuthenticatorId: authenticator.id,
-                userId: authenticator.userId,
-                lastVerifiedAt: now.iso8601,
-                pushToken: authenticator.pushToken,
-                expiresAt: authenticator.expiresAt?.iso8601
+                userAuthenticatorId: updated.id,
+                userId: updated.userId,
+                lastVerifiedAt: (updated.lastVerifiedAt ?? now).iso8601,
+                pushToken: updated.pushToken,
+                expiresAt: updated.expiresAt?.iso8601
             )
         )
     }

@@ -55,9 +55,7 @@ struct InAppController: Sendable {
                     idempotencyKey: UUID().uuidString.lowercased(), userId: authenticator.userId,
                     actionCode: actionCode, state: .challengeSucceeded, createdAt: now, stateUpdatedAt: now,
                     verificationMethod: VerificationMethod.inApp.rawValue))
-            var verified = authenticator
-            verified.lastVerifiedAt = now
-            try await services.repository.updateAuthenticator(verified)
+            _ = try await services.repository.modifyAuthenticator(id: authenticator.id) { $0.markVerified(at: now) }
         } else {
             guard let claims else {
                 throw APIError.unauthorized(

@@ -42,7 +42,7 @@ public actor MemoryRepository: Repository {
         action.verificationMethod = method.rawValue
         // No suspension point: the two writes are one step.
         actions[key] = action
-        authenticatorsByID[Identifier(authenticatorId)]?.lastVerifiedAt = date
+        authenticatorsByID[Identifier(authenticatorId)]?.markVerified(at: date)
         return .verified(action)
     }
 
@@ -69,6 +69,16 @@ public actor MemoryRepository: Repository {
         let id = Identifier(authenticator.id)
         guard authenticatorsByID[id] != nil else { return }
         authenticatorsByID[id] = authenticator
+    }
+
+    public func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        -> AuthenticatorRecord?
+    {
+        let id = Identifier(id)
+        guard var authenticator = authenticatorsByID[id] else { return nil }
+        change(&authenticator)
+        authenticatorsByID[id] = authenticator
+        return authenticator
     }
 
     public func deleteAuthenticator(id: String) -> Bool {

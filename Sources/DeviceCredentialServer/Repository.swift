@@ -45,6 +45,11 @@ public protocol AuthenticatorRepository: Sendable {
     /// The user's credentials, oldest first.
     func authenticators(userId: String) async throws -> [AuthenticatorRecord]
     func updateAuthenticator(_ authenticator: AuthenticatorRecord) async throws
+    /// Changes the credential `id` in one step: `change` gets the stored record, and what it makes of it is
+    /// written, so nothing written meanwhile (an approval's `lastVerifiedAt`) is undone. `change` must keep
+    /// the id, user and public key. Nil when there is no such credential (deleted meanwhile).
+    func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        async throws -> AuthenticatorRecord?
     /// Deletes the credential and its nonces together; returns false when there was nothing to delete.
     func deleteAuthenticator(id: String) async throws -> Bool
 }
@@ -111,7 +116,12 @@ enum ChallengeSettling {
         action.stateUpdatedAt = date
         if status == .approved {
             action.verificationMethod = "PUSH"
-            authenticator?.lastVerifiedAt = date
+            authenticator?.markVerified(at: date)
         }
     }
+}
+
+extension AuthenticatorRecord {
+    /// Verified at `date`: `lastVerifiedAt` never moves back, whichever of two verifications is written last.
+    mutating func markVerified(at date: Date) { lastVerifiedAt = max(lastVerifiedAt ?? date, date) }
 }

@@ -107,7 +107,7 @@ public final class SQLiteRepository: Repository {
             if var authenticator: AuthenticatorRecord = try Self.fetchOne(
                 db, "SELECT record FROM authenticator WHERE id = ?", [authenticatorId])
             {
-                authenticator.lastVerifiedAt = date
+                authenticator.markVerified(at: date)
                 try db.execute(
                     sql: "UPDATE authenticator SET record = ? WHERE id = ?",
                     arguments: [try Self.encode(authenticator), authenticator.id])
@@ -167,6 +167,23 @@ public final class SQLiteRepository: Repository {
                 sql: "UPDATE authenticator SET record = ? WHERE id = ?",
                 arguments: [try Self.encode(authenticator), authenticator.id]
             )
+        }
+    }
+
+    public func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        async throws -> AuthenticatorRecord?
+    {
+        // Read and written in one write transaction.
+        try await database.write { db in
+            guard
+                var authenticator: AuthenticatorRecord = try Self.fetchOne(
+                    db, "SELECT record FROM authenticator WHERE id = ?", [id])
+            else { return nil }
+            change(&authenticator)
+            try db.execute(
+                sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                arguments: [try Self.encode(authenticator), id])
+            return authenticator
         }
     }
 

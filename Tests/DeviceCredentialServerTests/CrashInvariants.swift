@@ -1,4 +1,5 @@
 import DeviceCredentialServer
+import Foundation
 
 /// The crash-consistency invariants over a snapshot of the store and what the clients were told: no
 /// challenge both approved and denied, no action in a state its challenges contradict, no credential
@@ -95,6 +96,16 @@ struct CrashInvariants {
             check(
                 action?.state == .challengeSucceeded && action?.verificationMethod == "IN_APP",
                 "in-app action \(key) was acknowledged but is \(String(describing: action?.state))")
+        }
+        // An approval sets its credential's lastVerifiedAt: a write that ran at the same time must not undo it.
+        for challenge in store.challenges.values where challenge.status == .approved {
+            guard let by = challenge.answeredBy, let answeredAt = challenge.answeredAt,
+                let credential = store.authenticators[by]
+            else { continue }
+            check(
+                (credential.lastVerifiedAt ?? .distantPast) >= answeredAt,
+                "credential \(by) was last verified at \(String(describing: credential.lastVerifiedAt)), before its "
+                    + "approval of \(challenge.id) at \(answeredAt)")
         }
         for (id, tokens) in told.pushTokens {
             let stored = store.authenticators[id]?.pushToken

@@ -3,9 +3,9 @@ import Foundation
 
 /// One user's traffic in a crash round, until the server dies under it: enrollment of four credentials,
 /// push sign-ins (approved, denied, an approval racing a denial, a denial racing an in-app verification,
-/// superseded, left pending) with the browser's poll and the backend's validate, credential updates,
-/// nonces and in-app challenges kept for after the restart, in-app verifications and QR-code claims.
-/// Every 2xx answer to a write goes to the ledger.
+/// an approval during a credential update, superseded, left pending) with the browser's poll and the
+/// backend's validate, credential updates, nonces and in-app challenges kept for after the restart,
+/// in-app verifications and QR-code claims. Every 2xx answer to a write goes to the ledger.
 struct CrashWorker: Sendable {
     let client: ProcessClient
     let ledger: CrashLedger
@@ -86,11 +86,13 @@ struct CrashWorker: Sendable {
         let challengeId = try ok(await client.startPush(token), "start push").string("challengeId")!
         ledger.acknowledge { $0.challenges[challengeId] = key }
 
-        switch Int.random(in: 0..<6) {
+        switch Int.random(in: 0..<7) {
         case 0:
             try await approveAndValidate(devices.push, challengeId, token: token)
         case 4:
             try await raceDenialAndInAppVerification(devices, challengeId, key: key, token: token)
+        case 5:
+            try await approveDuringAnUpdate(devices, challengeId)
         case 1:
             let denied = try ok(await client.answer(devices.push, challengeId, approved: false), "deny")
             ledger.acknowledge { $0.answers[challengeId] = .refused }
@@ -160,15 +162,46 @@ struct CrashWorker: Sendable {
     }
 
     private func updateCredential(_ devices: Devices) async throws {
+        let update = try await prepareUpdate(devices)
+        try acknowledgeUpdate(try await update.send(), devices, update.pushToken)
+    }
+
+    /// The device approves while it updates its credential (nonce already fetched, so the two requests
+    /// meet in the server): neither write may undo the other.
+    private func approveDuringAnUpdate(_ devices: Devices, _ challengeId: String) async throws {
+        let update = try await prepareUpdate(devices)
+        async let approval = attempt { try await client.answer(devices.push, challengeId, approved: true) }
+        async let updating = attempt { try await update.send() }
+        let (approved, updated) = await (approval, updating)
+        guard let approved, let updated else { throw Stop() }
+        guard approved.status == .ok else { throw stop(approved, "approve during an update") }
+        ledger.acknowledge { $0.answers[challengeId] = .approved }
+        try acknowledgeUpdate(updated, devices, update.pushToken)
+    }
+
+    /// An update nonce fetched, and the PATCH that uses it with a new push token, noted as sent.
+    private func prepareUpdate(_ devices: Devices) async throws -> (
+        pushToken: String, send: @Sendable () async throws -> Reply
+    ) {
         let nonce = try ok(await client.updateNonce(devices.push), "update nonce")
         ledger.acknowledge()
         let pushToken = "pt-" + UUID().uuidString
         let id = devices.pushId
         ledger.note { $0.pushTokens[id, default: .init()].sentSince.insert(pushToken) }
-        let updated = try ok(
-            await client.updateCredential(
-                devices.push, challengeId: nonce.string("challengeId")!, message: nonce.string("message")!,
-                pushToken: pushToken), "update credential")
+        let (client, device) = (client, devices.push)
+        let (challengeId, message) = (nonce.string("challengeId")!, nonce.string("message")!)
+        return (
+            pushToken,
+            {
+                try await client.updateCredential(
+                    device, challengeId: challengeId, message: message, pushToken: pushToken)
+            }
+        )
+    }
+
+    private func acknowledgeUpdate(_ updated: Reply, _ devices: Devices, _ pushToken: String) throws {
+        let updated = try ok(updated, "update credential")
+        let id = devices.pushId
         ledger.acknowledge { $0.pushTokens[id] = .init(acknowledged: pushToken) }
         if updated.string("pushToken") != pushToken { ledger.unexpected(updated, "update credential's pushToken") }
     }

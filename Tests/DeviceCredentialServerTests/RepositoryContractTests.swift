@@ -347,6 +347,26 @@ import Testing
         #expect((stored?.state == .challengeFailed) == (challengeStatus == .declined))
     }
 
+    /// Each change applies to the record as stored, so parallel changes of one credential all stay.
+    @Test(arguments: Store.allCases)
+    func parallelModificationsOfACredentialAreAllKept(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    _ = try await repository.modifyAuthenticator(id: "d") { $0.deviceName += " \(index)" }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let names = try await repository.authenticator(id: "d")?.deviceName.split(separator: " ").dropFirst()
+        #expect(Set((names ?? []).compactMap { Int($0) }) == Set(0..<20))
+        #expect(try await repository.modifyAuthenticator(id: "missing") { $0.pushToken = "t" } == nil)
+        #expect(try await repository.authenticator(id: "missing") == nil)
+    }
+
     private func nonce(_ message: String, for id: String = "a", purpose: String = "getChallenge", lives: Double = 60)
         -> NonceRecord
     {
