@@ -228,6 +228,7 @@ let package = Package(
                 "DeviceCredentialServer",
                 "AuthsignalTestDevice",
                 "DeviceCredentialTestSupport",  // LogCapture only: the server's tests use no library code
+                .product(name: "GRDB", package: "GRDB.swift"),  // the crash test reads the database file itself
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

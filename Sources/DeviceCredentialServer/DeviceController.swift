@@ -169,17 +169,17 @@ struct DeviceController: Sendable {
         guard [window, window - 1].contains(where: { key.isValidSignature(body.signature, for: String($0)) }) else {
             throw APIError.unauthorized("the signature does not sign the current or previous time window")
         }
+        // Its nonces go with it, in the same step.
         guard try await services.repository.deleteAuthenticator(id: authenticator.id) else {
             throw APIError.invalidCredential()
         }
-        await services.nonces.removeAll(for: authenticator.id)
         return try JSONBody.response(RemoveResponse(removedAuthenticatorId: authenticator.id))
     }
 
     @Sendable func challengeNonce(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
         let (authenticator, _) = try await queryCredential(request)
-        let message = await services.nonces.issue(for: authenticator.id, purpose: .getChallenge, at: services.now)
+        let message = try await services.nonces.issue(for: authenticator.id, purpose: .getChallenge, at: services.now)
         return try JSONBody.response(MessageResponse(message: message))
     }
 
@@ -190,7 +190,7 @@ struct DeviceController: Sendable {
         // Unsigned requests are allowed (the SDKs fall back to them) but do not see `custom`.
         var isSigned = false
         if let signature = request.headers[HTTPField.Name("X-Authsignal-Signature")!] {
-            isSigned = await services.nonces.consume(for: authenticator.id, purpose: .getChallenge, at: now) {
+            isSigned = try await services.nonces.consume(for: authenticator.id, purpose: .getChallenge, at: now) {
                 key.isValidSignature(signature, for: $0)
             }
             guard isSigned else { throw APIError.unauthorized("the signature does not sign an unused nonce") }
@@ -256,7 +256,7 @@ struct DeviceController: Sendable {
         try services.authentication.requireTenant(request)
         let (authenticator, _) = try await queryCredential(request)
         let challengeId = UUID().uuidString.lowercased()
-        let message = await services.nonces.issue(
+        let message = try await services.nonces.issue(
             for: authenticator.id, purpose: .updateCredential(challengeId: challengeId), at: services.now)
         return try JSONBody.response(UpdateNonceResponse(challengeId: challengeId, message: message))
     }
@@ -264,29 +264,36 @@ struct DeviceController: Sendable {
     @Sendable func updateCredential(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
-        var (authenticator, key) = try await bodyCredential(body.publicKey)
+        let (authenticator, key) = try await bodyCredential(body.publicKey)
         let now = services.now
         let purpose = NonceStore.Purpose.updateCredential(challengeId: body.challengeId)
+        let (verifyingKey, signature) = (key, body.signature)
         guard
-            await services.nonces.consume(
+            try await services.nonces.consume(
                 for: authenticator.id, purpose: purpose, at: now,
                 where: {
-                    key.isValidSignature(body.signature, for: $0)
+                    verifyingKey.isValidSignature(signature, for: $0)
                 })
         else { throw APIError.unauthorized("the signature does not sign an unused nonce for this challengeId") }
-        if let pushToken = body.pushToken { authenticator.pushToken = pushToken }
-        authenticator.lastVerifiedAt = now
-        if body.resetExpiry == true, let lifetime = services.configuration.credentialLifetime {
-            authenticator.expiresAt = now.addingTimeInterval(lifetime)
-        }
-        try await services.repository.updateAuthenticator(authenticator)
+        let pushToken = body.pushToken
+        let lifetime = body.resetExpiry == true ? services.configuration.credentialLifetime : nil
+        // Changed in one step on the stored record: an approval answered meanwhile keeps its lastVerifiedAt.
+        guard
+            let updated = try await services.repository.modifyAuthenticator(
+                id: authenticator.id,
+                {
+                    if let pushToken { $0.pushToken = pushToken }
+                    $0.markVerified(at: now)
+                    if let lifetime { $0.expiresAt = now.addingTimeInterval(lifetime) }
+                })
+        else { throw APIError.invalidCredential() }
         return try JSONBody.response(
             UpdateResponse(
-                userAuthenticatorId: authenticator.id,
-                userId: authenticator.userId,
-                lastVerifiedAt: now.iso8601,
-                pushToken: authenticator.pushToken,
-                expiresAt: authenticator.expiresAt?.iso8601
+                userAuthenticatorId: updated.id,
+                userId: updated.userId,
+                lastVerifiedAt: (updated.lastVerifiedAt ?? now).iso8601,
+                pushToken: updated.pushToken,
+                expiresAt: updated.expiresAt?.iso8601
             )
         )
     }

@@ -30,7 +30,7 @@ struct InAppController: Sendable {
         try services.authentication.requireTenant(request)
         let body = try await JSONBody.decode(ChallengeBody.self, from: request)
         let action = try body.action.map { try PathIdentifier.check($0, name: "action") }
-        let id = await services.inAppChallenges.issue(action: action, at: services.now)
+        let id = try await services.inAppChallenges.issue(action: action, at: services.now)
         return try JSONBody.response(ChallengeResponse(challengeId: id))
     }
 
@@ -45,36 +45,34 @@ struct InAppController: Sendable {
         guard key.isValidSignature(body.signature, for: body.challengeId) else {
             throw APIError.unauthorized("the signature does not sign the challengeId")
         }
-        guard let challenge = await services.inAppChallenges.consume(body.challengeId, at: now) else {
+        guard let challenge = try await services.inAppChallenges.consume(body.challengeId, at: now) else {
             throw APIError.notFound("no live in-app challenge with this id (they are single-use and short-lived)")
         }
-        var action: ActionRecord
+        let action: ActionRecord
         if let actionCode = challenge.action {
             action = try await services.repository.insertActionIfAbsent(
                 ActionRecord(
                     idempotencyKey: UUID().uuidString.lowercased(), userId: authenticator.userId,
                     actionCode: actionCode, state: .challengeSucceeded, createdAt: now, stateUpdatedAt: now,
                     verificationMethod: VerificationMethod.inApp.rawValue))
+            _ = try await services.repository.modifyAuthenticator(id: authenticator.id) { $0.markVerified(at: now) }
         } else {
             guard let claims else {
                 throw APIError.unauthorized(
                     "an in-app challenge without an action needs the track token as 'Authorization: Bearer <token>'")
             }
-            guard claims.other.userId.isSameIdentifier(as: authenticator.userId),
-                let tracked = try await services.repository.action(idempotencyKey: claims.other.idempotencyKey)
-            else { throw APIError.invalidRequest("the token belongs to another user than the credential") }
-            guard tracked.state == .challengeRequired else {
-                throw APIError.actionSettled(tracked.state)
+            guard claims.other.userId.isSameIdentifier(as: authenticator.userId) else {
+                throw APIError.invalidRequest("the token belongs to another user than the credential")
             }
-            action = tracked
-            action.state = .challengeSucceeded
-            action.stateUpdatedAt = now
-            action.verificationMethod = VerificationMethod.inApp.rawValue
-            try await services.repository.updateAction(action)
+            // Checked and changed in one step: a push denied meanwhile is not overwritten.
+            switch try await services.repository.verifyAction(
+                idempotencyKey: claims.other.idempotencyKey, method: .inApp, by: authenticator.id, at: now)
+            {
+            case .verified(let verified): action = verified
+            case .actionNotFound: throw APIError.invalidRequest("the token belongs to another user than the credential")
+            case .actionSettled(let state): throw APIError.actionSettled(state)
+            }
         }
-        var verified = authenticator
-        verified.lastVerifiedAt = now
-        try await services.repository.updateAuthenticator(verified)
         services.logger.info("in-app verification", metadata: ["userAuthenticatorId": "\(authenticator.id)"])
         return try JSONBody.response(
             VerifyResponse(

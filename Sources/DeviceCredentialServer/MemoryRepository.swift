@@ -9,6 +9,10 @@ public actor MemoryRepository: Repository {
     private var challenges: [Identifier: ChallengeRecord] = [:]
     private var challengeOrder: [Identifier] = []
     private var qrChallenges: [Identifier: QRChallengeRecord] = [:]
+    /// Per credential, oldest first.
+    private var nonces: [Identifier: [NonceRecord]] = [:]
+    private var inAppChallenges: [Identifier: InAppChallengeRecord] = [:]
+    private var inAppOrder: [Identifier] = []
 
     public init() {}
 
@@ -25,6 +29,21 @@ public actor MemoryRepository: Repository {
         let key = Identifier(action.idempotencyKey)
         guard actions[key] != nil else { return }
         actions[key] = action
+    }
+
+    public func verifyAction(
+        idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date
+    ) -> ActionVerification {
+        let key = Identifier(idempotencyKey)
+        guard var action = actions[key] else { return .actionNotFound }
+        guard action.state == .challengeRequired else { return .actionSettled(action.state) }
+        action.state = .challengeSucceeded
+        action.stateUpdatedAt = date
+        action.verificationMethod = method.rawValue
+        // No suspension point: the two writes are one step.
+        actions[key] = action
+        authenticatorsByID[Identifier(authenticatorId)]?.markVerified(at: date)
+        return .verified(action)
     }
 
     public func insertAuthenticator(_ authenticator: AuthenticatorRecord, onlyAsFirst: Bool) -> AuthenticatorInsertion {
@@ -52,10 +71,21 @@ public actor MemoryRepository: Repository {
         authenticatorsByID[id] = authenticator
     }
 
+    public func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        -> AuthenticatorRecord?
+    {
+        let id = Identifier(id)
+        guard var authenticator = authenticatorsByID[id] else { return nil }
+        change(&authenticator)
+        authenticatorsByID[id] = authenticator
+        return authenticator
+    }
+
     public func deleteAuthenticator(id: String) -> Bool {
         let id = Identifier(id)
         guard authenticatorsByID.removeValue(forKey: id) != nil else { return false }
         authenticatorOrder.removeAll { $0 == id }
+        nonces[id] = nil
         return true
     }
 
@@ -138,5 +168,48 @@ public actor MemoryRepository: Repository {
         actions[Identifier(action.idempotencyKey)] = action
         if let authenticator { authenticatorsByID[Identifier(authenticator.id)] = authenticator }
         return .settled(challenge, action)
+    }
+
+    public func insertNonce(_ nonce: NonceRecord, keepingAtMost limit: Int, at now: Date) {
+        nonces = nonces.compactMapValues {
+            let live = $0.filter { $0.expiresAt > now }
+            return live.isEmpty ? nil : live
+        }
+        let id = Identifier(nonce.authenticatorId)
+        nonces[id] = Array((nonces[id, default: []] + [nonce]).suffix(limit))
+    }
+
+    public func consumeNonce(
+        authenticatorId: String, purpose: String, at now: Date, where isSigned: @Sendable (String) -> Bool
+    ) -> Bool {
+        let id = Identifier(authenticatorId)
+        guard
+            let index = nonces[id, default: []].firstIndex(where: {
+                $0.expiresAt > now && $0.purpose.isSameIdentifier(as: purpose) && isSigned($0.message)
+            })
+        else { return false }
+        nonces[id]?.remove(at: index)
+        return true
+    }
+
+    public func insertInAppChallenge(_ challenge: InAppChallengeRecord, keepingAtMost limit: Int, at now: Date) {
+        // Swept only when full: anyone with the tenant id may ask for challenges, so the sweep must be rare.
+        if inAppChallenges.count >= limit {
+            inAppChallenges = inAppChallenges.filter { $0.value.expiresAt > now }
+            inAppOrder = inAppOrder.filter { inAppChallenges[$0] != nil }
+            while inAppChallenges.count >= limit, !inAppOrder.isEmpty {
+                inAppChallenges[inAppOrder.removeFirst()] = nil
+            }
+        }
+        let id = Identifier(challenge.id)
+        if inAppChallenges[id] == nil { inAppOrder.append(id) }
+        inAppChallenges[id] = challenge
+    }
+
+    public func consumeInAppChallenge(id: String, at now: Date) -> InAppChallengeRecord? {
+        let id = Identifier(id)
+        guard let challenge = inAppChallenges.removeValue(forKey: id) else { return nil }
+        inAppOrder.removeAll { $0 == id }
+        return challenge.expiresAt > now ? challenge : nil
     }
 }

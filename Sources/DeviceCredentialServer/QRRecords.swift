@@ -155,7 +155,7 @@ enum QRChallengeRules {
         action.stateUpdatedAt = date
         if status == .approved {
             action.verificationMethod = VerificationMethod.qrCode.rawValue
-            authenticator?.lastVerifiedAt = date
+            authenticator?.markVerified(at: date)
         }
     }
 }

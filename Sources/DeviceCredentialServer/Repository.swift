@@ -2,12 +2,27 @@ public import Foundation
 
 // Every store compares identifiers as UTF-8 bytes (see `Identifier`), never by Unicode equivalence.
 
+/// What `verifyAction` did.
+public enum ActionVerification: Sendable, Equatable {
+    /// The action and the authenticator changed, together.
+    case verified(ActionRecord)
+    case actionNotFound
+    /// The action had left `CHALLENGE_REQUIRED` (a push answered, or the backend set its state): nothing
+    /// changed.
+    case actionSettled(ActionState)
+}
+
 /// Storage of tracked actions.
 public protocol ActionRepository: Sendable {
     /// Stores `action` unless one with its idempotency key exists; returns the stored one.
     func insertActionIfAbsent(_ action: ActionRecord) async throws -> ActionRecord
     func action(idempotencyKey: String) async throws -> ActionRecord?
     func updateAction(_ action: ActionRecord) async throws
+    /// A verification without a push challenge (in-app, with the track token), in one transaction: the
+    /// action, which must still be `CHALLENGE_REQUIRED`, becomes `CHALLENGE_SUCCEEDED` with `method`, and
+    /// the authenticator's `lastVerifiedAt` becomes `date`. So it cannot overwrite a push answered meanwhile.
+    func verifyAction(idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date)
+        async throws -> ActionVerification
 }
 
 /// What `insertAuthenticator` did.
@@ -30,7 +45,12 @@ public protocol AuthenticatorRepository: Sendable {
     /// The user's credentials, oldest first.
     func authenticators(userId: String) async throws -> [AuthenticatorRecord]
     func updateAuthenticator(_ authenticator: AuthenticatorRecord) async throws
-    /// Returns false when there was nothing to delete.
+    /// Changes the credential `id` in one step: `change` gets the stored record, and what it makes of it is
+    /// written, so nothing written meanwhile (an approval's `lastVerifiedAt`) is undone. `change` must keep
+    /// the id, user and public key. Nil when there is no such credential (deleted meanwhile).
+    func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        async throws -> AuthenticatorRecord?
+    /// Deletes the credential and its nonces together; returns false when there was nothing to delete.
     func deleteAuthenticator(id: String) async throws -> Bool
 }
 
@@ -69,7 +89,9 @@ public protocol ChallengeRepository: Sendable {
 }
 
 /// Everything the server stores. Implemented in memory and in SQLite with the same behaviour.
-public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository, QRChallengeRepository {}
+public protocol Repository: ActionRepository, AuthenticatorRepository, ChallengeRepository, QRChallengeRepository,
+    OneTimeSecretRepository
+{}
 
 /// The rules of `settleChallenge`, shared by both stores so they decide alike.
 enum ChallengeSettling {
@@ -94,7 +116,12 @@ enum ChallengeSettling {
         action.stateUpdatedAt = date
         if status == .approved {
             action.verificationMethod = "PUSH"
-            authenticator?.lastVerifiedAt = date
+            authenticator?.markVerified(at: date)
         }
     }
+}
+
+extension AuthenticatorRecord {
+    /// Verified at `date`: `lastVerifiedAt` never moves back, whichever of two verifications is written last.
+    mutating func markVerified(at date: Date) { lastVerifiedAt = max(lastVerifiedAt ?? date, date) }
 }

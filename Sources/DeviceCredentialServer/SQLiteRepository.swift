@@ -9,7 +9,9 @@ public final class SQLiteRepository: Repository {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            // WAL with NORMAL sync: a crash may lose the last commits, never corrupt the file; a local
+            // WAL with NORMAL sync: a commit is written to the WAL (the kernel's page cache) before the
+            // request is answered, so a killed process loses nothing it acknowledged (the crash test checks
+            // it); a power loss or kernel crash may lose the last commits, never corrupt the file. A local
             // development server trades that for not waiting on fsync at every request.
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
@@ -37,6 +39,19 @@ public final class SQLiteRepository: Repository {
         migrator.registerMigration("v2-qr-code") { db in
             try db.execute(
                 sql: "CREATE TABLE qr_challenge (id TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL)")
+        }
+        // Nonces and in-app challenges were in memory before: a restart no longer invalidates them.
+        migrator.registerMigration("v3-one-time-secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE nonce (message TEXT PRIMARY KEY NOT NULL, authenticatorId TEXT NOT NULL,
+                        purpose TEXT NOT NULL, expiresAt REAL NOT NULL);
+                    CREATE INDEX nonce_authenticator ON nonce(authenticatorId);
+                    CREATE INDEX nonce_expiry ON nonce(expiresAt);
+                    CREATE TABLE in_app_challenge (id TEXT PRIMARY KEY NOT NULL, action TEXT, expiresAt REAL NOT NULL);
+                    CREATE INDEX in_app_challenge_expiry ON in_app_challenge(expiresAt);
+                    """
+            )
         }
         return migrator
     }
@@ -70,6 +85,34 @@ public final class SQLiteRepository: Repository {
                 sql: "UPDATE action SET record = ? WHERE idempotencyKey = ?",
                 arguments: [try Self.encode(action), action.idempotencyKey]
             )
+        }
+    }
+
+    public func verifyAction(
+        idempotencyKey: String, method: VerificationMethod, by authenticatorId: String, at date: Date
+    ) async throws -> ActionVerification {
+        // One write transaction: the state checked is the state changed.
+        try await database.write { db in
+            guard
+                var action: ActionRecord = try Self.fetchOne(
+                    db, "SELECT record FROM action WHERE idempotencyKey = ?", [idempotencyKey])
+            else { return .actionNotFound }
+            guard action.state == .challengeRequired else { return .actionSettled(action.state) }
+            action.state = .challengeSucceeded
+            action.stateUpdatedAt = date
+            action.verificationMethod = method.rawValue
+            try db.execute(
+                sql: "UPDATE action SET record = ? WHERE idempotencyKey = ?",
+                arguments: [try Self.encode(action), action.idempotencyKey])
+            if var authenticator: AuthenticatorRecord = try Self.fetchOne(
+                db, "SELECT record FROM authenticator WHERE id = ?", [authenticatorId])
+            {
+                authenticator.markVerified(at: date)
+                try db.execute(
+                    sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                    arguments: [try Self.encode(authenticator), authenticator.id])
+            }
+            return .verified(action)
         }
     }
 
@@ -127,10 +170,29 @@ public final class SQLiteRepository: Repository {
         }
     }
 
+    public func modifyAuthenticator(id: String, _ change: @escaping @Sendable (inout AuthenticatorRecord) -> Void)
+        async throws -> AuthenticatorRecord?
+    {
+        // Read and written in one write transaction.
+        try await database.write { db in
+            guard
+                var authenticator: AuthenticatorRecord = try Self.fetchOne(
+                    db, "SELECT record FROM authenticator WHERE id = ?", [id])
+            else { return nil }
+            change(&authenticator)
+            try db.execute(
+                sql: "UPDATE authenticator SET record = ? WHERE id = ?",
+                arguments: [try Self.encode(authenticator), id])
+            return authenticator
+        }
+    }
+
     public func deleteAuthenticator(id: String) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM authenticator WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
+            let deleted = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM nonce WHERE authenticatorId = ?", arguments: [id])
+            return deleted
         }
     }
 
@@ -287,6 +349,71 @@ public final class SQLiteRepository: Repository {
                 """,
             arguments: [challenge.id, challenge.userId, challenge.status.rawValue, try encode(challenge)]
         )
+    }
+
+    // MARK: nonces and in-app challenges (expiry as Unix seconds, compared in SQL)
+
+    public func insertNonce(_ nonce: NonceRecord, keepingAtMost limit: Int, at now: Date) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM nonce WHERE expiresAt <= ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO nonce (message, authenticatorId, purpose, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [nonce.message, nonce.authenticatorId, nonce.purpose, nonce.expiresAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    DELETE FROM nonce WHERE authenticatorId = ?1 AND rowid NOT IN
+                        (SELECT rowid FROM nonce WHERE authenticatorId = ?1 ORDER BY rowid DESC LIMIT ?2)
+                    """,
+                arguments: [nonce.authenticatorId, limit])
+        }
+    }
+
+    public func consumeNonce(
+        authenticatorId: String, purpose: String, at now: Date, where isSigned: @Sendable (String) -> Bool
+    ) async throws -> Bool {
+        // Checked and deleted in one write transaction: a nonce is used once, even by parallel requests.
+        try await database.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, message FROM nonce WHERE authenticatorId = ? AND purpose = ? AND expiresAt > ?
+                    ORDER BY rowid
+                    """,
+                arguments: [authenticatorId, purpose, now.timeIntervalSince1970])
+            guard let row = rows.first(where: { isSigned($0["message"]) }) else { return false }
+            try db.execute(sql: "DELETE FROM nonce WHERE rowid = ?", arguments: [row["rowid"] as Int64])
+            return true
+        }
+    }
+
+    public func insertInAppChallenge(_ challenge: InAppChallengeRecord, keepingAtMost limit: Int, at now: Date)
+        async throws
+    {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM in_app_challenge WHERE expiresAt <= ?", arguments: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    DELETE FROM in_app_challenge WHERE rowid IN
+                        (SELECT rowid FROM in_app_challenge ORDER BY rowid DESC LIMIT -1 OFFSET ?)
+                    """,
+                arguments: [max(limit - 1, 0)])
+            try db.execute(
+                sql: "INSERT INTO in_app_challenge (id, action, expiresAt) VALUES (?, ?, ?)",
+                arguments: [challenge.id, challenge.action, challenge.expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func consumeInAppChallenge(id: String, at now: Date) async throws -> InAppChallengeRecord? {
+        try await database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT action, expiresAt FROM in_app_challenge WHERE id = ?", arguments: [id])
+            else { return nil }
+            try db.execute(sql: "DELETE FROM in_app_challenge WHERE id = ?", arguments: [id])
+            let expiresAt = Date(timeIntervalSince1970: row["expiresAt"])
+            return expiresAt > now ? InAppChallengeRecord(id: id, action: row["action"], expiresAt: expiresAt) : nil
+        }
     }
 
     // MARK: encoding

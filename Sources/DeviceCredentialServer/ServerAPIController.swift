@@ -283,7 +283,6 @@ struct ServerAPIController: Sendable {
             authenticator.userId.isSameIdentifier(as: userId),
             try await services.repository.deleteAuthenticator(id: id)
         else { throw APIError.notFound("the user has no authenticator with this id") }
-        await services.nonces.removeAll(for: id)
         return try JSONBody.response(Empty())
     }
 }

@@ -27,8 +27,8 @@ struct ServerServices: Sendable {
             secretKey: configuration.secretKey,
             tokens: tokens
         )
-        nonces = NonceStore(lifetime: configuration.nonceTTL)
-        inAppChallenges = InAppChallengeStore(lifetime: configuration.nonceTTL)
+        nonces = NonceStore(repository: repository, lifetime: configuration.nonceTTL)
+        inAppChallenges = InAppChallengeStore(repository: repository, lifetime: configuration.nonceTTL)
         webhook = configuration.pushWebhookURL.map {
             PushWebhook(url: $0, tenantId: configuration.tenantId, secretKey: configuration.secretKey, logger: logger)
         }

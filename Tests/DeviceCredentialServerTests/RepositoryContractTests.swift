@@ -279,6 +279,189 @@ import Testing
         #expect(winners.count == 1)
         #expect(try await repository.action(idempotencyKey: "a1")?.state == winners.first)
     }
+
+    @Test(arguments: Store.allCases)
+    func verifyingAnActionChangesItOnlyFromChallengeRequired(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        let later = t0.addingTimeInterval(5)
+        guard
+            case .verified(let verified) = try await repository.verifyAction(
+                idempotencyKey: "a1", method: .inApp, by: "d", at: later)
+        else {
+            Issue.record("a CHALLENGE_REQUIRED action was not verified")
+            return
+        }
+        #expect(verified.state == .challengeSucceeded && verified.verificationMethod == "IN_APP")
+        #expect(verified.stateUpdatedAt == later)
+        #expect(try await repository.action(idempotencyKey: "a1") == verified)
+        #expect(try await repository.authenticator(id: "d")?.lastVerifiedAt == later)
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "a1", method: .inApp, by: "d", at: later)
+                == .actionSettled(.challengeSucceeded))
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "missing", method: .inApp, by: "d", at: later)
+                == .actionNotFound)
+        // A push denied first: the denial stands.
+        _ = try await repository.insertActionIfAbsent(action("a2"))
+        try await repository.insertChallenge(challenge("c2", action: "a2"))
+        _ = try await repository.settleChallenge(id: "c2", status: .declined, by: "d", at: t0)
+        #expect(
+            try await repository.verifyAction(idempotencyKey: "a2", method: .inApp, by: "d", at: later)
+                == .actionSettled(.challengeFailed))
+        #expect(try await repository.action(idempotencyKey: "a2")?.verificationMethod == nil)
+    }
+
+    /// A push denial and an in-app verification of one action at once: one wins, and the action says which.
+    @Test(arguments: Store.allCases)
+    func aDenialRacingAVerificationHasOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        _ = try await repository.insertActionIfAbsent(action("a1"))
+        try await repository.insertChallenge(challenge("race", action: "a1"))
+        let t0 = self.t0
+        let winners = try await withThrowingTaskGroup(of: ActionState?.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    if index.isMultiple(of: 2) {
+                        let settled = try await repository.settleChallenge(
+                            id: "race", status: .declined, by: "d", at: t0)
+                        if case .settled(_, let action) = settled { return action.state }
+                    } else {
+                        let verified = try await repository.verifyAction(
+                            idempotencyKey: "a1", method: .inApp, by: "d", at: t0)
+                        if case .verified(let action) = verified { return action.state }
+                    }
+                    return nil
+                }
+            }
+            return try await group.compactMap { $0 }.reduce(into: [ActionState]()) { $0.append($1) }
+        }
+        #expect(winners.count == 1)
+        let stored = try await repository.action(idempotencyKey: "a1")
+        #expect(stored?.state == winners.first)
+        let challengeStatus = try await repository.challenge(id: "race")?.status
+        #expect((stored?.state == .challengeFailed) == (challengeStatus == .declined))
+    }
+
+    /// Each change applies to the record as stored, so parallel changes of one credential all stay.
+    @Test(arguments: Store.allCases)
+    func parallelModificationsOfACredentialAreAllKept(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        _ = try await repository.insertAuthenticator(authenticator("d"), onlyAsFirst: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    _ = try await repository.modifyAuthenticator(id: "d") { $0.deviceName += " \(index)" }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let names = try await repository.authenticator(id: "d")?.deviceName.split(separator: " ").dropFirst()
+        #expect(Set((names ?? []).compactMap { Int($0) }) == Set(0..<20))
+        #expect(try await repository.modifyAuthenticator(id: "missing") { $0.pushToken = "t" } == nil)
+        #expect(try await repository.authenticator(id: "missing") == nil)
+    }
+
+    private func nonce(_ message: String, for id: String = "a", purpose: String = "getChallenge", lives: Double = 60)
+        -> NonceRecord
+    {
+        NonceRecord(message: message, authenticatorId: id, purpose: purpose, expiresAt: t0.addingTimeInterval(lives))
+    }
+
+    /// Uses the nonce `message` (any, when nil) of credential `id` for `purpose`.
+    private func use(
+        _ repository: any Repository, _ message: String?, of id: String = "a", for purpose: String = "getChallenge",
+        at date: Date
+    ) async throws -> Bool {
+        try await repository.consumeNonce(authenticatorId: id, purpose: purpose, at: date) {
+            message == nil || $0 == message
+        }
+    }
+
+    @Test(arguments: Store.allCases)
+    func noncesAreUsedOnceForTheirCredentialAndPurposeWhileLive(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        try await repository.insertNonce(nonce("n1"), keepingAtMost: 16, at: t0)
+        try await repository.insertNonce(nonce("n2", purpose: "updateCredential:c1"), keepingAtMost: 16, at: t0)
+        try await repository.insertNonce(nonce("short", lives: 1), keepingAtMost: 16, at: t0)
+        // Another credential, another purpose, or a message the signature does not sign: nothing is used.
+        #expect(try await !use(repository, nil, of: "b", at: t0))
+        #expect(try await !use(repository, nil, for: "updateCredential:c2", at: t0))
+        #expect(try await !use(repository, "n2", at: t0))
+        // Expired: refused, even though it is still stored.
+        let later = t0.addingTimeInterval(2)
+        #expect(try await !use(repository, "short", at: later))
+        #expect(try await use(repository, "n1", at: later))
+        #expect(try await !use(repository, "n1", at: later))
+        #expect(try await use(repository, nil, for: "updateCredential:c1", at: later))
+    }
+
+    @Test(arguments: Store.allCases)
+    func noncesAreBoundedPerCredentialAndGoWithTheirCredential(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        for index in 0..<5 { try await repository.insertNonce(nonce("a\(index)"), keepingAtMost: 3, at: t0) }
+        try await repository.insertNonce(nonce("b0", for: "b"), keepingAtMost: 3, at: t0)
+        var left: [String] = []
+        for index in 0..<5 where try await use(repository, "a\(index)", at: t0) { left.append("a\(index)") }
+        #expect(left == ["a2", "a3", "a4"])
+        // Deleting a credential deletes its nonces; another credential's stay.
+        try await repository.insertNonce(nonce("a5"), keepingAtMost: 3, at: t0)
+        _ = try await repository.insertAuthenticator(authenticator("a"), onlyAsFirst: false)
+        #expect(try await repository.deleteAuthenticator(id: "a"))
+        #expect(try await !use(repository, nil, at: t0))
+        #expect(try await use(repository, nil, of: "b", at: t0))
+    }
+
+    @Test(arguments: Store.allCases)
+    func parallelUsesOfOneNonceHaveOneWinner(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        try await repository.insertNonce(nonce("once"), keepingAtMost: 16, at: t0)
+        let t0 = self.t0
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await repository.consumeNonce(authenticatorId: "a", purpose: "getChallenge", at: t0) { _ in true
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+    }
+
+    @Test(arguments: Store.allCases)
+    func inAppChallengesAreUsedOnceWhileLiveAndBounded(store: Store) async throws {
+        let (repository, cleanup) = try store.make()
+        defer { cleanup() }
+        let expiry = t0.addingTimeInterval(60)
+        let named = InAppChallengeRecord(id: "i1", action: "signIn", expiresAt: expiry)
+        try await repository.insertInAppChallenge(named, keepingAtMost: 3, at: t0)
+        try await repository.insertInAppChallenge(
+            InAppChallengeRecord(id: "short", action: nil, expiresAt: t0.addingTimeInterval(1)), keepingAtMost: 3,
+            at: t0)
+        #expect(try await repository.consumeInAppChallenge(id: "i1", at: t0) == named)
+        #expect(try await repository.consumeInAppChallenge(id: "i1", at: t0) == nil)
+        #expect(try await repository.consumeInAppChallenge(id: "short", at: t0.addingTimeInterval(1)) == nil)
+        #expect(try await repository.consumeInAppChallenge(id: "missing", at: t0) == nil)
+        // At most three live: the oldest go first.
+        for index in 0..<5 {
+            try await repository.insertInAppChallenge(
+                InAppChallengeRecord(id: "x\(index)", action: nil, expiresAt: expiry), keepingAtMost: 3, at: t0)
+        }
+        var left: [String] = []
+        for index in 0..<5 {
+            if try await repository.consumeInAppChallenge(id: "x\(index)", at: t0) != nil { left.append("x\(index)") }
+        }
+        #expect(left == ["x2", "x3", "x4"])
+    }
 }
 
 /// State written by one server survives a restart on the same SQLite file.
