@@ -77,7 +77,8 @@ final class AgentUnderSoak: @unchecked Sendable {
         {
             let pooled = ProcessFigures.socketPairEnds(of: pid)
             let figures = QuietFigures(
-                descriptors: descriptors - pooled, pooledDescriptors: pooled, threads: threads.all - threads.idleWorkers,
+                descriptors: descriptors - pooled, pooledDescriptors: pooled,
+                threads: threads.all - threads.idleWorkers,
                 idleWorkers: threads.idleWorkers)
             board.update { $0.quietSamples?.append(figures) }
         }

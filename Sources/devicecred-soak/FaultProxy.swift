@@ -96,7 +96,8 @@ final class FaultProxy: @unchecked Sendable {
         case .passThrough, .slowDrip:
             guard let answer else { return }
             let sent =
-                mode == .slowDrip ? Self.drip(answer.bytes, to: connection) : LoopbackSocket.writeAll(connection, answer.bytes)
+                mode == .slowDrip
+                ? Self.drip(answer.bytes, to: connection) : LoopbackSocket.writeAll(connection, answer.bytes)
             if sent, Self.isChallengeQuery(request), answer.status == 200, let challengeId = answer.challengeId {
                 board.update { _ = $0.delivered.insert(challengeId) }
             }
@@ -151,8 +152,10 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     private static func error(status: String, code: String, extra: [String] = []) -> [UInt8] {
-        let body = #"{"error":"\#(code)","errorCode":"\#(code)","errorDescription":"injected by the soak's fault proxy"}"#
-        let head = ["HTTP/1.1 " + status, "Content-Type: application/json", "Content-Length: \(body.utf8.count)"]
+        let body =
+            #"{"error":"\#(code)","errorCode":"\#(code)","errorDescription":"injected by the soak's fault proxy"}"#
+        let head =
+            ["HTTP/1.1 " + status, "Content-Type: application/json", "Content-Length: \(body.utf8.count)"]
             + extra + ["Connection: close"]
         return Array((head.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)
     }

@@ -81,7 +81,8 @@ struct HTTPMessage {
             while true {
                 if data.count - searched >= marker.count {
                     let last = data.count - marker.count
-                    if let found = (searched...last).first(where: { data[$0..<$0 + marker.count].elementsEqual(marker) }) {
+                    if let found = (searched...last).first(where: { data[$0..<$0 + marker.count].elementsEqual(marker) }
+                    ) {
                         return found
                     }
                     searched = last + 1

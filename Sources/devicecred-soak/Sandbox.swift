@@ -10,7 +10,8 @@ struct Sandbox {
     let root: String
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("devicecred-soak-\(UUID().uuidString)")
+        root =
+            FileManager.default.temporaryDirectory.appendingPathComponent("devicecred-soak-\(UUID().uuidString)")
             .path
         for directory in [config, data, runtime, state] {
             try FileManager.default.createDirectory(
@@ -29,11 +30,12 @@ struct Sandbox {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Appends the challenge id it is given to the shown file, then approves it when the id's last hex digit
-    /// is 0-7 and denies it otherwise (exit 0 / 1).
+    /// Appends the challenge id it is given to the shown file, then by the id's last hex digit approves it
+    /// (0-7), denies it (8-b) or leaves it unanswered (c-f, as a dismissed notification): a challenge left
+    /// pending is polled again and again until it expires, and must not be shown again.
     var promptCommand: String {
         #"id=$(jq -r .challengeId); echo "$id" >> '"# + shownFile
-            + #"'; case "$id" in *[0-7]) exit 0 ;; *) exit 1 ;; esac"#
+            + #"'; case "$id" in *[0-7]) exit 0 ;; *[89ab]) exit 1 ;; *) exit 2 ;; esac"#
     }
 
     var agentEnvironment: [String: String] {

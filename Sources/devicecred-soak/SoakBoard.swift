@@ -6,6 +6,9 @@ final class SoakBoard: @unchecked Sendable {
     struct State {
         /// The agent's polls, from its "polled" lines, by outcome (idle, pending, or an error code).
         var polls = 0
+        /// The polls when the flapping began and when it ended: the soak proper is between.
+        var soakBegan = 0
+        var soakEnded: Int?
         var pollOutcomes: [String: Int] = [:]
         /// The proxy's mode now, how many periods of each there were, the exchanges each handled, and the
         /// polls that ended during each.

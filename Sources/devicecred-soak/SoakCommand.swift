@@ -36,7 +36,7 @@ struct SoakCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let began = Date()
+        let startedAt = Date()
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         // The driver's answers take the same claim on this machine as the agent's (one answer per challenge).
@@ -70,7 +70,12 @@ struct SoakCommand: AsyncParsableCommand {
         for driver in drivers { outcomes.append(try await driver.oneChallenge(answerElsewhere: false)) }
         let start = try await quietFigures(board)
 
+        let began = board.update { state -> Int in
+            state.soakBegan = state.polls
+            return state.polls
+        }
         let flapper = Task { await Flapper(proxy: proxy).run() }
+        let progress = Task { await Self.reportProgress(board) }
         let challenges = Task {
             try await withThrowingTaskGroup(of: [ChallengeDriver.Outcome].self) { group in
                 for driver in drivers { group.addTask { try await driver.run() } }
@@ -78,32 +83,51 @@ struct SoakCommand: AsyncParsableCommand {
             }
         }
         let enough = await board.wait(timeout: .seconds(max(600, Int64(Double(polls) * interval * 40)))) { state in
-            state.polls >= polls && FaultMode.faults.allSatisfy(state.injected)
+            state.polls - began >= polls && FaultMode.faults.allSatisfy(state.injected)
                 || state.agentExited
         }
-        board.update { $0.stopping = true }
+        board.update {
+            $0.stopping = true
+            $0.soakEnded = $0.polls
+        }
+        await progress.value
         flapper.cancel()
         await flapper.value
         outcomes += try await challenges.value
         try expect(enough && !board.snapshot.agentExited, "the agent stopped or stalled", board)
 
         let end = try await quietFigures(board)
-        let (targets, threads) = (ProcessFigures.descriptorTargets(of: agent.pid), ProcessFigures.threadNames(of: agent.pid))
+        let targets = ProcessFigures.descriptorTargets(of: agent.pid)
+        let threads = ProcessFigures.threadNames(of: agent.pid)
         let status = await agent.stop(timeout: .seconds(30))
         let report = SoakReport(
-            wantedPolls: polls, interval: interval, profiles: profiles, seconds: Date().timeIntervalSince(began), board: board.snapshot,
-            outcomes: outcomes, shown: sandbox.shownChallenges(), start: start, end: end,
+            wantedPolls: polls, interval: interval, profiles: profiles, seconds: Date().timeIntervalSince(startedAt),
+            board: board.snapshot, outcomes: outcomes, shown: sandbox.shownChallenges(), start: start, end: end,
             endDescriptorTargets: targets, endThreadNames: threads, exitStatus: status)
-        report.lines.forEach { print($0) }
+        for line in report.lines { print(line) }
         let violations = report.violations
         guard violations.isEmpty else {
             print("soak: FAILED")
-            violations.forEach { print("  - " + DisplayText.terminal($0)) }
+            for violation in violations { print("  - " + DisplayText.terminal(violation)) }
             print("  the agent's last lines:")
-            board.snapshot.lastLines.forEach { print("    " + DisplayText.terminal($0)) }
+            for line in board.snapshot.lastLines { print("    " + DisplayText.terminal(line)) }
             throw ExitCode.failure
         }
         print("soak: passed")
+    }
+
+    /// Says on standard error how far the soak is, every 1,000 polls, until it stops.
+    private static func reportProgress(_ board: SoakBoard) async {
+        var next = board.snapshot.soakBegan + 1000
+        while true {
+            let wanted = next
+            _ = await board.wait(timeout: .seconds(3600)) { $0.polls >= wanted || $0.stopping }
+            let state = board.snapshot
+            if state.stopping { return }
+            let done = state.polls - state.soakBegan
+            FileHandle.standardError.write(Data("devicecred-soak: \(done) polls so far\n".utf8))
+            next = state.soakBegan + (done / 1000 + 1) * 1000
+        }
     }
 
     /// The least counts over `quietPolls` idle polls in pass-through with no challenge, each read right

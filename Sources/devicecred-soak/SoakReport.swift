@@ -16,16 +16,19 @@ struct SoakReport {
     var endThreadNames: [String]
     var exitStatus: Int32?
 
-    /// Memory is compared over windows of this many polls: the first and last thousand (fewer in a short run).
-    var memoryWindow: Int { min(1000, board.polls / 5) }
+    /// The polls of the soak proper (under the flapping proxy), and those the agent made in all.
+    var soakPolls: Int { (board.soakEnded ?? board.polls) - board.soakBegan }
+    /// Memory is compared over windows of this many polls of the soak proper: its first and last thousand
+    /// (fewer in a short run). The warm-up before it (the agent's start, its first prompts) is left out.
+    var memoryWindow: Int { min(1000, soakPolls / 5) }
     /// The growth limit applies to the full form only: a short run's first window is still warming up.
-    var checksMemory: Bool { board.polls >= 5000 }
+    var checksMemory: Bool { soakPolls >= 5000 }
     static let memoryGrowthLimitKB = 1024
 
     /// Every invariant that failed, as a sentence; empty when the soak passed.
     var violations: [String] {
         var found: [String] = []
-        if board.polls < wantedPolls { found.append("the agent polled \(board.polls) times, not \(wantedPolls)") }
+        if soakPolls < wantedPolls { found.append("the agent polled \(soakPolls) times, not \(wantedPolls)") }
         let created = Set(outcomes.map(\.challengeId))
         for outcome in outcomes {
             let id = outcome.challengeId
@@ -55,17 +58,31 @@ struct SoakReport {
         if checksMemory, let growth = memoryGrowthKB, growth >= Self.memoryGrowthLimitKB {
             found.append("resident memory grew \(growth) kB between the first and last \(memoryWindow) polls")
         }
-        if exitStatus != 0 { found.append("the agent's exit status on SIGTERM was \(exitStatus.map(String.init) ?? "none")") }
+        if exitStatus != 0 {
+            found.append("the agent's exit status on SIGTERM was \(exitStatus.map(String.init) ?? "none")")
+        }
         return found
     }
 
-    /// Mean resident memory (kB) of the readings in the first and the last window.
+    /// Mean resident memory (kB) of the readings in the first and the last window of the soak proper.
     var memory: (first: Int, last: Int)? {
-        let window = memoryWindow
-        let first = board.residentKB.filter { $0.polls <= window }.map(\.kilobytes)
-        let last = board.residentKB.filter { $0.polls > board.polls - window }.map(\.kilobytes)
-        guard !first.isEmpty, !last.isEmpty else { return nil }
-        return (first.reduce(0, +) / first.count, last.reduce(0, +) / last.count)
+        let (began, ended) = (board.soakBegan, board.soakEnded ?? board.polls)
+        guard let first = meanResident(in: began..<began + memoryWindow),
+            let last = meanResident(in: ended - memoryWindow..<ended)
+        else { return nil }
+        return (first, last)
+    }
+
+    /// Mean resident memory of each thousand polls of the soak proper, in MB: the shape of any growth.
+    var memoryByThousand: [String] {
+        stride(from: board.soakBegan, to: board.soakEnded ?? board.polls, by: 1000).compactMap {
+            meanResident(in: $0..<$0 + 1000).map { String(format: "%.2f", Double($0) / 1024) }
+        }
+    }
+
+    private func meanResident(in polls: Range<Int>) -> Int? {
+        let readings = board.residentKB.filter { polls.contains($0.polls - 1) }.map(\.kilobytes)
+        return readings.isEmpty ? nil : readings.reduce(0, +) / readings.count
     }
 
     var memoryGrowthKB: Int? { memory.map { $0.last - $0.first } }
@@ -73,7 +90,8 @@ struct SoakReport {
     /// The summary, line by line.
     var lines: [String] {
         var lines = [
-            "devicecred-soak: \(board.polls) polls survived (\(profiles) profiles, interval \(interval) s, \(Int(seconds)) s)",
+            "devicecred-soak: \(soakPolls) polls survived under the flapping proxy (\(board.polls) in all; "
+                + "\(profiles) profiles, interval \(interval) s, \(Int(seconds)) s)",
             "  polls by outcome: "
                 + board.pollOutcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(
                     separator: ", "),
@@ -84,7 +102,8 @@ struct SoakReport {
             lines.append(
                 "    \(mode.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) "
                     + "\(board.periods[mode, default: 0]) periods, \(requests) requests, "
-                    + "\(board.pollsDuring[mode, default: 0]) polls (\(board.failedPollsDuring[mode, default: 0]) failed)")
+                    + "\(board.pollsDuring[mode, default: 0]) polls (\(board.failedPollsDuring[mode, default: 0]) failed)"
+            )
         }
         let byAgent = outcomes.filter { board.agentAnswers[$0.challengeId] != nil }.count
         let elsewhere = outcomes.filter(\.answeredElsewhere).count
@@ -94,7 +113,7 @@ struct SoakReport {
         lines += [
             "  challenges: \(outcomes.count) created, \(shownOnce) shown once by the prompter, "
                 + "\(byAgent) answered by the agent, \(elsewhere) answered elsewhere, \(expired.count) expired "
-                + "(\(expiredShown) shown but the answer lost to a fault, "
+                + "(\(expiredShown) shown, then left unanswered or the answer lost to a fault, "
                 + "\(expired.count - expiredShown) never reached the agent whole), "
                 + "\(outcomes.filter(\.isVerified).count) approved",
             "  agent log: \(board.warnings.count) warnings or errors (each fault's first failure is one)",
@@ -104,6 +123,7 @@ struct SoakReport {
                 "  resident memory: first \(memoryWindow) polls \(Self.megabytes(memory.first)), last \(memoryWindow) "
                     + "polls \(Self.megabytes(memory.last)) (growth \(memory.last - memory.first) kB"
                     + (checksMemory ? ", limit \(Self.memoryGrowthLimitKB) kB)" : "; checked in the full form only)"))
+            lines.append("  resident memory by thousand polls (MB): " + memoryByThousand.joined(separator: " "))
         }
         lines += [
             "  open descriptors: \(start.descriptors) at start, \(end.descriptors) at end, besides libcurl's pooled "
