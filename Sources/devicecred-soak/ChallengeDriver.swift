@@ -40,12 +40,12 @@ struct ChallengeDriver: Sendable {
     func oneChallenge(answerElsewhere: Bool) async throws -> Outcome {
         let push = try await backend.pushChallenge(userID: userID)
         let id = push.challengeID
-        let ownAnswer = Task { answerElsewhere ? await answer(id) : false }
+        async let ownAnswer = answerElsewhere ? answer(id) : false
         // Answered by someone, or past its expiry (the server's clock is this machine's).
         let answered = await board.wait(timeout: .seconds(Int64(challengeTTL.rounded(.up)) + 2)) {
             $0.agentAnswers[id] != nil || $0.answeredElsewhere.contains(id)
         }
-        let answeredHere = await ownAnswer.value
+        let answeredHere = await ownAnswer
         let verdict = try await backend.poll(push)
         return Outcome(
             challengeId: id, answeredElsewhere: answeredHere, expired: !answered && !answeredHere,
