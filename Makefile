@@ -15,7 +15,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/user
 endif
 EXECUTABLES := devicecred devicecred-agent devicecred-server
 
-.PHONY: all deps build test test-sanitizers test-asan test-tsan demo bench lint format install uninstall deb test-deb clean
+.PHONY: all deps build test test-sanitizers test-asan test-tsan demo bench soak lint format install uninstall deb test-deb clean
 
 all: build
 
@@ -55,6 +55,12 @@ demo: deps
 bench: deps
 	$(SWIFT) build -c release
 	$(SCRIPTS)/with-services.sh -- $(RELEASE_BIN)/devicecred-bench
+
+# The release agent polls 10,000 times through a fault proxy that flaps while challenges come and go; fails
+# when one is shown twice, answered twice or missed, or descriptors, threads or memory grow (Docs/reliability.md).
+soak: deps
+	$(SWIFT) build -c release
+	$(SCRIPTS)/with-services.sh --no-tpm -- $(RELEASE_BIN)/devicecred-soak $(SOAK_ARGS)
 
 # Debian packages into dist/: release builds with the Swift runtime linked statically (no toolchain needed).
 deb:

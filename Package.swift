@@ -206,6 +206,17 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // `make soak` and its short form in the agent tests: the agent binary polling through a flapping
+        // fault proxy while challenges come and go (the server, its API calls and the binaries: test support).
+        .executableTarget(
+            name: "devicecred-soak",
+            dependencies: [
+                "DeviceCredential", "DeviceCredentialTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+
         // What the test targets share: services of a test's own (a D-Bus session with gnome-keyring, swtpm,
         // devicecred-server) and the backend's and browser's HTTP calls. A regular target, so it builds
         // without the tests and throws errors instead of using the Testing module.

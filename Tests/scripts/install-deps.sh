@@ -3,12 +3,14 @@
 # Runs apt-get only when something is missing, so a prepared machine pays nothing.
 set -euo pipefail
 
-# dbus-x11 (dbus-launch) and xvfb are there so the tests can prove nothing autolaunches a session bus.
+# dbus-x11 (dbus-launch) and xvfb are there so the tests can prove nothing autolaunches a session bus;
+# iproute2 (ss) tells the soak which of the agent's sockets are libcurl's pooled socket pairs.
 packages=(
     pkg-config libssl-dev openssl libsecret-1-dev libglib2.0-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev
     ca-certificates curl jq dbus dbus-daemon dbus-bin gnome-keyring libsecret-tools
     swtpm swtpm-tools tpm2-openssl tpm2-tools tmux pinentry-curses dbus-x11 python3 python3-dbus python3-gi gir1.2-glib-2.0 libglib2.0-bin
     xvfb xdotool imagemagick zbar-tools xfce4-notifyd dunst desktop-file-utils xdg-utils
+    iproute2
 )
 
 # `--packaging` adds what `make deb` and `make test-deb` need.
