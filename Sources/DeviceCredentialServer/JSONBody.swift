@@ -87,7 +87,7 @@ enum DecodingFailure {
             return "field '\(path(context.codingPath))' must be \(name(of: type)), not null"
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return "the body is not valid JSON" }
-            return "field '\(path(context.codingPath))' has an invalid value"
+            return "field '\(path(context.codingPath))' has an invalid value: \(context.debugDescription)"
         @unknown default:
             return "the body could not be decoded"
         }
