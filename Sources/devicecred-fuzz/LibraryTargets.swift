@@ -11,6 +11,9 @@ enum LibraryTargets {
             name: "device-response",
             summary: "the device client's answers (status, headers, JSON), as the agent shows them",
             body: deviceResponse),
+        FuzzTarget(
+            name: "display-text", summary: "DisplayText: nothing a terminal or Pango acts on gets through",
+            body: displayText),
         FuzzTarget(name: "retry-after", summary: "a Retry-After header (seconds or an HTTP date)", body: retryAfter),
         FuzzTarget(name: "key-pem", summary: "a key file's PEM (software PKCS#8 or TPM blob)", body: keyPEM),
         FuzzTarget(name: "tpm-blob", summary: "the DER of a TSS2 PRIVATE KEY (the TPM key blob)", body: tpmBlob),
@@ -76,6 +79,29 @@ enum LibraryTargets {
     }
 
     // MARK: The others
+
+    /// The one rendering of outside text: its output must hold no control character, no bidirectional
+    /// override and (for Pango) no markup, whatever the input.
+    static func displayText(_ bytes: [UInt8]) throws {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let acted: (Unicode.Scalar) -> Bool = { scalar in
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                || [0x200E, 0x200F, 0x2028, 0x2029].contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value)
+        }
+        for shown in [DisplayText.terminal(text), DisplayText.terminal(text, limit: 40), DisplayText.guarded(text)] {
+            guard !shown.unicodeScalars.contains(where: acted) else { fatalError("DisplayText let a control through") }
+        }
+        for shown in [DisplayText.markup(text), DisplayText.markup(text, limit: 40)] {
+            guard !shown.unicodeScalars.contains(where: { acted($0) || $0 == "<" || $0 == ">" }) else {
+                fatalError("DisplayText.markup let a control or a tag through")
+            }
+        }
+        let json = DisplayText.json(text)
+        guard !json.unicodeScalars.contains(where: { $0.value >= 0x7F && acted($0) }) else {
+            fatalError("DisplayText.json let a C1 control or a line separator through")
+        }
+    }
 
     static func retryAfter(_ bytes: [UInt8]) throws {
         let text = String(decoding: bytes, as: UTF8.self)
