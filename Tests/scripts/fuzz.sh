@@ -35,6 +35,8 @@ run_one() {
     # Leak checking stays off: the Swift runtime's caches (metadata, protocol conformances) are filled
     # lazily and never freed, which LeakSanitizer would report as a leak of whichever input filled them.
     local status=0
+    # A trap ends in the Swift runtime's backtracer, which AddressSanitizer would report too: one report.
+    export SWIFT_BACKTRACE=enable=no
     "$binary" "$target" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
         -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -detect_leaks=0 -print_final_stats=1 \
         -artifact_prefix="$artifacts/$target/" "$corpora/$target" >"$logs/$target.log" 2>&1 || status=$?
