@@ -15,7 +15,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/user
 endif
 EXECUTABLES := devicecred devicecred-agent devicecred-server
 
-.PHONY: all deps build test test-sanitizers test-asan test-tsan demo bench soak lint format install uninstall deb test-deb clean
+.PHONY: all deps build test test-sanitizers test-asan test-tsan demo bench soak fuzz lint format install uninstall deb test-deb clean
 
 all: build
 
@@ -61,6 +61,19 @@ bench: deps
 soak: deps
 	$(SWIFT) build -c release
 	$(SCRIPTS)/with-services.sh --no-tpm -- $(RELEASE_BIN)/devicecred-soak $(SOAK_ARGS)
+
+# libFuzzer without its main (devicecred-fuzz has its own), from the toolchain that builds.
+LIBFUZZER = $(shell dirname "$$(realpath "$$(command -v $(SWIFT))")")/../lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-$(shell uname -m).a
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= $(shell nproc)
+
+# Every libFuzzer target for FUZZ_SECONDS each (FUZZ_JOBS at once; FUZZ_TARGETS="a b" for some), on copies
+# of the seed corpora in Tests/Fuzz/; fails when one crashes. See Docs/reliability.md.
+fuzz: deps
+	DEVICECRED_FUZZ=1 $(SWIFT) build $(ASAN_BUILD_FLAGS) --product devicecred-fuzz \
+		-Xlinker $(LIBFUZZER) -Xlinker -lstdc++
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) $(SCRIPTS)/fuzz.sh \
+		"$$(DEVICECRED_FUZZ=1 $(SWIFT) build $(ASAN_BUILD_FLAGS) --show-bin-path)/devicecred-fuzz" $(FUZZ_TARGETS)
 
 # Debian packages into dist/: release builds with the Swift runtime linked statically (no toolchain needed).
 deb:

@@ -289,3 +289,26 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets for every parser of outside input (`make fuzz`). Only when DEVICECRED_FUZZ=1: the
+// executable needs libFuzzer's driver, which `make fuzz` links into its sanitizer build and no other
+// build has.
+if Context.environment["DEVICECRED_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CDeviceCredentialFuzzer"),
+        .executableTarget(
+            name: "devicecred-fuzz",
+            dependencies: [
+                "CDeviceCredentialFuzzer",
+                "DeviceCredential",
+                "DeviceCredentialAgent",
+                "DeviceCredentialCLI",
+                "DeviceCredentialServer",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+    ]
+    package.products += [.executable(name: "devicecred-fuzz", targets: ["devicecred-fuzz"])]
+}

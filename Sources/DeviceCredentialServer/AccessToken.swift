@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+package import Foundation
 
 /// The claims of the JWTs `track` and the push approval hand out.
 public struct AccessTokenClaims: Sendable, Equatable, Codable {
@@ -18,8 +18,8 @@ public struct AccessTokenClaims: Sendable, Equatable, Codable {
 }
 
 /// HS256 JWTs signed with the tenant's secret key.
-struct AccessTokenSigner: Sendable {
-    enum Failure: Error, Equatable {
+package struct AccessTokenSigner: Sendable {
+    package enum Failure: Error, Equatable {
         case malformed
         case badSignature
         case expired
@@ -30,7 +30,7 @@ struct AccessTokenSigner: Sendable {
     private let key: SymmetricKey
     let lifetime: TimeInterval
 
-    init(tenantId: String, secretKey: String, lifetime: TimeInterval) {
+    package init(tenantId: String, secretKey: String, lifetime: TimeInterval) {
         self.tenantId = tenantId
         self.key = SymmetricKey(data: Data(secretKey.utf8))
         self.lifetime = lifetime
@@ -57,7 +57,7 @@ struct AccessTokenSigner: Sendable {
         return signingInput + "." + Base64.urlEncodedWithoutPadding(Data(signature))
     }
 
-    func verify(_ token: String, at now: Date) throws(Failure) -> AccessTokenClaims {
+    package func verify(_ token: String, at now: Date) throws(Failure) -> AccessTokenClaims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Base64.decodeLenient(parts[0]),
             let header = try? JSONDecoder().decode([String: String].self, from: headerData),

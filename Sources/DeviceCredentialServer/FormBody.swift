@@ -2,10 +2,14 @@ import Foundation
 import Hummingbird
 
 /// Reading an HTML form post (`application/x-www-form-urlencoded`), within the same size limit as JSON.
-enum FormBody {
+package enum FormBody {
     static func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
-        let buffer = try await JSONBody.collect(request)
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+        try decode(type, from: Array(try await JSONBody.collect(request).readableBytesView))
+    }
+
+    /// Decodes a collected form body.
+    package static func decode<Body: Decodable>(_ type: Body.Type, from body: [UInt8]) throws -> Body {
+        guard let text = String(validating: body, as: UTF8.self) else {
             throw APIError.invalidRequest("the form is not UTF-8")
         }
         do {

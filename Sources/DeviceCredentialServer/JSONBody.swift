@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 import Hummingbird
 
 /// Reading request bodies and writing responses, in the one JSON shape the contract allows.
-enum JSONBody {
+package enum JSONBody {
     /// Bodies above this are refused with 413 before they are parsed.
     static let maximumSize = 64 * 1024
 
@@ -51,8 +51,12 @@ enum JSONBody {
 
     /// Decodes the body as `Body`; an empty body decodes as `{}` so all-optional bodies may be left out.
     static func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
-        let buffer = try await collect(request)
-        var data = Data(buffer: buffer)
+        try decode(type, from: Data(buffer: try await collect(request)))
+    }
+
+    /// Decodes a collected body, as the route reading the request does.
+    package static func decode<Body: Decodable>(_ type: Body.Type, from body: Data) throws -> Body {
+        var data = body
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Data("{}".utf8) }
         guard String(data: data, encoding: .utf8) != nil else {
             throw APIError.invalidRequest("the body is not UTF-8")
@@ -83,7 +87,7 @@ enum DecodingFailure {
             return "field '\(path(context.codingPath))' must be \(name(of: type)), not null"
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return "the body is not valid JSON" }
-            return "field '\(path(context.codingPath))' has an invalid value"
+            return "field '\(path(context.codingPath))' has an invalid value: \(context.debugDescription)"
         @unknown default:
             return "the body could not be decoded"
         }

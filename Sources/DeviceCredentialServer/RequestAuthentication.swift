@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// The three ways a request proves who sends it.
-struct RequestAuthentication: Sendable {
+package struct RequestAuthentication: Sendable {
     let tenantId: String
     let secretKey: String
     let tokens: AccessTokenSigner
@@ -26,10 +26,18 @@ struct RequestAuthentication: Sendable {
 
     /// Client API with a token from `track` or a push approval.
     func requireBearer(_ request: Request, at now: Date) throws(APIError) -> AccessTokenClaims {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { throw .unauthorized("send the token from track as 'Authorization: Bearer <token>'") }
-        return try requireToken(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), at: now)
+        guard let token = Self.bearerToken(authorization: request.headers[.authorization]) else {
+            throw .unauthorized("send the token from track as 'Authorization: Bearer <token>'")
+        }
+        return try requireToken(token, at: now)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header; nil unless it is one.
+    package static func bearerToken(authorization: String?) -> String? {
+        guard let header = authorization, header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            return nil
+        }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
     /// A Bearer token when the request sends one (its claims), else the tenant's Basic auth (nil): for the
@@ -57,7 +65,12 @@ struct RequestAuthentication: Sendable {
     /// The user name of a Basic header: standard or base64url, padded or not, with or without `:`,
     /// percent-encoded or not.
     private func basicUserName(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.count > 6,
+        Self.basicUserName(authorization: request.headers[.authorization])
+    }
+
+    /// The user name of an `Authorization` header's Basic credentials; nil unless it has one.
+    package static func basicUserName(authorization: String?) -> String? {
+        guard let header = authorization, header.count > 6,
             header.prefix(6).lowercased() == "basic "
         else { return nil }
         guard let data = Base64.decodeLenient(header.dropFirst(6).trimmingCharacters(in: .whitespaces)),

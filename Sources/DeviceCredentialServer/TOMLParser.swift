@@ -8,6 +8,10 @@ public enum TOMLParser {
         public var description: String { "TOML line \(line): \(message)" }
     }
 
+    /// The most parts a dotted key or table name may have: the document nests no deeper than a few times
+    /// this, where a 4 KB key of 2000 parts overflowed the stack turning the document into JSON.
+    public static let maximumKeyParts = 16
+
     /// Parses `text` into the JSON document it denotes (the root is an object).
     public static func parse(_ text: String) throws(Error) -> JSONValue {
         var scanner = Scanner(Array(text.unicodeScalars))
@@ -193,6 +197,9 @@ public enum TOMLParser {
                     parts.append(bare)
                 }
                 skipSpaces()
+                guard parts.count <= TOMLParser.maximumKeyParts else {
+                    throw error("a key or table name has more than \(TOMLParser.maximumKeyParts) parts")
+                }
             } while consume(".")
             return parts
         }

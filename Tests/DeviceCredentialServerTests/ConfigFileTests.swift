@@ -91,6 +91,31 @@ import Testing
             return error.line == line && error.message.contains(fragment)
         }
     }
+
+    /// Found by `devicecred-fuzz toml-config`: a 4 KB key of 2000 parts overflowed the stack.
+    @Test(arguments: [17, 2001])
+    func keysOfTooManyPartsAreRefused(parts: Int) throws {
+        let key = Array(repeating: "a", count: parts).joined(separator: ".")
+        for text in [key + " = 1", "[" + key + "]", "[[" + key + "]]"] {
+            let error = try #require(throws: TOMLParser.Error.self) { try TOMLParser.parse(text) }
+            #expect(error.line == 1 && error.message == "a key or table name has more than 16 parts")
+            let config = try #require(throws: ConfigurationError.self) {
+                try ConfigFile.decode(Data(text.utf8), isTOML: true, name: "deep.toml")
+            }
+            #expect(config.description == "deep.toml: TOML line 1: a key or table name has more than 16 parts")
+        }
+    }
+
+    @Test func keysOfSixteenPartsAreRead() throws {
+        let key = Array(repeating: "a", count: 16)
+        let document = try TOMLParser.parse(
+            "[" + key.joined(separator: ".") + "]\n" + key.joined(separator: ".") + " = 1")
+        var value: JSONValue? = document
+        for part in key + key {
+            value = value.flatMap { if case .object(let members) = $0 { members[part] } else { nil } }
+        }
+        #expect(value == .number(1))
+    }
 }
 
 /// The config file: JSON and TOML express the same document.

@@ -76,6 +76,27 @@ import Testing
         }
     }
 
+    /// Found by `devicecred-fuzz server-json`: 400 levels of brackets (a kilobyte) took the decoder seconds of
+    /// CPU, each level costing more than the last; a value nests at most 32 levels from the body's root.
+    @Test func customDeeperThan32LevelsIsRefusedAndUpTo31Accepted() async throws {
+        try await withServer { harness in
+            func track(depth: Int) async throws -> Reply {
+                let custom =
+                    String(repeating: #"{"a":"#, count: depth - 1) + "1" + String(repeating: "}", count: depth - 1)
+                return try await harness.send(
+                    .post, "users/alice/actions/signIn", auth: .secret(), body: Data(#"{"custom":\#(custom)}"#.utf8))
+            }
+            for depth in [32, 400] {
+                let reply = try await track(depth: depth)
+                #expect(reply.status == .badRequest && reply.isError("invalid_request"), "depth \(depth)")
+                #expect(
+                    reply.string("errorDescription")?.hasSuffix("has an invalid value: nested deeper than 32 levels")
+                        == true)
+            }
+            #expect(try await track(depth: 31).status == .ok)
+        }
+    }
+
     @Test func nonUTF8IsInvalidRequest() async throws {
         try await withServer { harness in
             let bytes = Data([0x7B, 0x22, 0x74, 0x6F, 0x6B, 0x65, 0x6E, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D])

@@ -27,6 +27,16 @@ struct DisplayTextTests {
         )
     }
 
+    /// Found by `devicecred-fuzz display-text`: a markup character followed by a combining mark is one
+    /// Character that is not the markup character, and went through unescaped.
+    @Test("markup escapes a markup character that a combining mark follows")
+    func markupWithCombiningMarks() {
+        #expect(DisplayText.markup("<\u{31D}b>x") == "&lt;\u{31D}b&gt;x")
+        #expect(
+            DisplayText.markup("&\u{301}amp; '\u{301} \"\u{301} >\u{301}")
+                == "&amp;\u{301}amp; &#39;\u{301} &quot;\u{301} &gt;\u{301}")
+    }
+
     @Test("markup escapes the markup characters after the controls")
     func markup() {
         #expect(

@@ -46,6 +46,35 @@ struct HostileAnswerTests {
         #expect(challenge.expiresAt == nil)
     }
 
+    /// Found by `devicecred-fuzz device-response`: 400 levels of brackets (a kilobyte) took seconds of CPU
+    /// per poll, each level costing Foundation's decoder more than the last.
+    @Test("custom data nested deeper than 32 levels is refused, and 31 levels are read")
+    func deeplyNestedCustom() async throws {
+        func challenge(depth: Int) async throws -> AppChallenge? {
+            let custom = String(repeating: "[", count: depth - 1) + "1" + String(repeating: "]", count: depth - 1)
+            let fixture = try HTTPFixture { request in
+                request.method == "POST"
+                    ? .respond(status: 500, headers: [:], body: "")
+                    : .respond(
+                        status: 200, headers: Self.json,
+                        body: #"{"userAuthenticatorId":"a","challengeId":"c1","custom":"# + custom + "}")
+            }
+            defer { fixture.stop() }
+            return try await makeClient(apiURL: fixture.baseURL).getChallenge()
+        }
+        for depth in [32, 400] {
+            let error = await #expect(throws: DeviceCredentialError.self) { _ = try await challenge(depth: depth) }
+            #expect(error?.code == .invalidResponse)
+            #expect(
+                error?.message.hasPrefix("the server's answer is not the expected JSON (invalid value at custom.")
+                    == true,
+                "\(String(describing: error))")
+        }
+        var expected = JSONValue.number(1)
+        for _ in 1..<31 { expected = .array([expected]) }
+        #expect(try await challenge(depth: 31)?.custom == expected)
+    }
+
     @Test("a plausible expiry in milliseconds is still read")
     func millisecondExpiry() async throws {
         let fixture = try challengeFixture(expiresAt: "1795915200000")

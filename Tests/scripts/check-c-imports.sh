@@ -11,6 +11,7 @@ declare -A allowed_suffix=(
     [CDeviceCredentialCurl]="_curl.swift"
     [CDeviceCredentialMalloc]="_malloc.swift"
     [CDeviceCredentialQRencode]="_qrencode.swift"
+    [CDeviceCredentialFuzzer]="_libfuzzer.swift"
 )
 
 failures=0

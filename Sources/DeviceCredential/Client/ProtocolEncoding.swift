@@ -87,7 +87,10 @@ enum ResponseInterpreter {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return "wrong type at \(DisplayText.terminal(path, limit: 100))"
-        case .dataCorrupted: return "malformed JSON"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "malformed JSON"
+        case .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "invalid value at \(DisplayText.terminal(path, limit: 100))"
         @unknown default: return "unreadable"
         }
     }

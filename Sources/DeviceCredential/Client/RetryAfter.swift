@@ -10,7 +10,7 @@ package enum RetryAfter {
     package static let limit = Duration.seconds(3600)
 
     /// The delay `value` asks for, measured from `now`; a date in the past asks for none.
-    static func delay(_ value: String, now: Date) -> Duration? {
+    package static func delay(_ value: String, now: Date) -> Duration? {
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         let trimmed = String(value.drop(while: isBlank).reversed().drop(while: isBlank).reversed())
         if let seconds = Int(trimmed), seconds >= 0 {

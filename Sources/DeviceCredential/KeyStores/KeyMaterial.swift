@@ -35,7 +35,7 @@ public struct KeyMaterial: Sendable {
     }
 
     /// Parses PEM text a store wrote back into key material of the kind its label names.
-    init(pemText bytes: UnsafeRawBufferPointer, knownKinds: [DeviceKeyKind] = [.software, .tpm]) throws {
+    package init(pemText bytes: UnsafeRawBufferPointer, knownKinds: [DeviceKeyKind] = [.software, .tpm]) throws {
         let text = String(decoding: bytes, as: UTF8.self)
         for kind in knownKinds {
             let begin = "-----BEGIN \(kind.pemLabel)-----"

@@ -4,19 +4,19 @@
 /// The private part is encrypted by the TPM's storage key and useless off that TPM. The public part is
 /// read here, without the TPM, so showing a key or matching it to a credential needs neither the
 /// TPM nor the PIN.
-struct TPMKeyBlob: Sendable {
+package struct TPMKeyBlob: Sendable {
     /// The whole DER, as stored.
     let derRepresentation: [UInt8]
     /// Whether the key was created with a PIN (`user-auth`): emptyAuth is not TRUE.
-    let requiresPIN: Bool
+    package let requiresPIN: Bool
     /// The key's public half, from the TPM2B_PUBLIC.
-    let publicKey: DevicePublicKey
+    package let publicKey: DevicePublicKey
 
     /// OID 2.23.133.10.1.3 (a loadable TSS2 key), DER-encoded with its tag and length.
     private static let loadableKeyOID: [UInt8] = [0x06, 0x06, 0x67, 0x81, 0x05, 0x0A, 0x01, 0x03]
 
     /// Parses the DER; throws `invalid_key` unless it is a loadable TSS2 key holding a P-256 ECC key.
-    init(derRepresentation der: [UInt8]) throws {
+    package init(derRepresentation der: [UInt8]) throws {
         var outer = DERReader(der[...])
         var fields = DERReader(try outer.read(tag: 0x30))
         guard outer.isAtEnd, fields.remaining.starts(with: Self.loadableKeyOID) else {

@@ -72,15 +72,16 @@ public enum DisplayText {
 
     private static func markup(unescapedTerminalText shown: String) -> String {
         // `shown` is already terminal-safe; only the markup characters are left to escape.
+        // By scalar, not by Character: "<" followed by a combining mark is one Character that is not "<".
         var escaped = ""
-        for character in shown {
-            switch character {
+        for scalar in shown.unicodeScalars {
+            switch scalar {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
             case "\"": escaped += "&quot;"
             case "'": escaped += "&#39;"
-            default: escaped.append(character)
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped

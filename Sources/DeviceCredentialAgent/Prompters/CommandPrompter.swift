@@ -39,7 +39,7 @@ public struct CommandPrompter: ChallengePrompter {
     public static let reportLine = "report"
 
     /// The first line, trimmed; nil when empty.
-    static func firstLine(of output: [UInt8]) -> String? {
+    package static func firstLine(of output: [UInt8]) -> String? {
         let line = String(decoding: output.prefix { $0 != 0x0A }, as: UTF8.self)
         let trimmed = line.trimmingWhitespace()
         return trimmed.isEmpty ? nil : trimmed

@@ -1,5 +1,5 @@
 import DeviceCredential
-import FoundationEssentials
+package import FoundationEssentials
 
 /// A one-click enrollment link, `devicecred:enroll?api=URL&tenant=ID&token=JWT[&profile=NAME]`, as a web
 /// page hands it to `devicecred open`. Anyone can write such a link, so it is read strictly and everything
@@ -7,7 +7,7 @@ import FoundationEssentials
 /// bad percent-encoding, an API URL that is not https (plain http only to this machine) or hides its host,
 /// a token that is not a JWT with an expiry and a user, or one already expired. The key store, device name
 /// and the like are not the page's to choose.
-struct EnrollmentLink: CustomStringConvertible {
+package struct EnrollmentLink: CustomStringConvertible {
     /// The API base URL, as given (`https://api.authsignal.com/v1`).
     let apiURL: String
     /// Its host, and port when one is given: who asks, as the person is shown it.
@@ -26,7 +26,7 @@ struct EnrollmentLink: CustomStringConvertible {
     static let maximumLength = EnrollmentToken.maximumLength + 4096
 
     /// Reads `text`; `now` decides whether the token has expired.
-    init(_ text: String, now: Date) throws {
+    package init(_ text: String, now: Date) throws {
         let query = try Self.query(of: text)
         var values: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
@@ -67,7 +67,7 @@ struct EnrollmentLink: CustomStringConvertible {
     }
 
     /// Never the token.
-    var description: String {
+    package var description: String {
         "EnrollmentLink(api: \(apiURL), tenant: \(tenantID), user: \(claims.userID), profile: \(profile))"
     }
 

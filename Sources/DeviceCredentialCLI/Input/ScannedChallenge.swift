@@ -4,12 +4,12 @@ import SystemPackage
 /// The challenge id a QR code holds, given as the id itself, as the text a scanner printed (the browser
 /// SDK renders the bare id; a URL or payload around it is accepted), or `-` for the first line on
 /// standard input (`zbarcam --raw | devicecred claim -`).
-enum ScannedChallenge {
+package enum ScannedChallenge {
     /// A scanned code is short; anything longer is not one.
     static let maximumLength = 4096
 
     /// The one challenge id in `text`; a usage error when there is none or there are several.
-    static func challengeID(in text: String) throws -> String {
+    package static func challengeID(in text: String) throws -> String {
         let trimmed = text.trimmingWhitespace()
         if ChallengeID.isWellFormed(trimmed) { return trimmed.lowercased() }
         let candidates = trimmed.split { !($0.isHexDigit || $0 == "-") }.map { String($0).lowercased() }

@@ -3,7 +3,7 @@ import FoundationEssentials
 /// What an enrollment token (a JWT from `track`) says about itself: when it expires, whose it is and for
 /// which tenant. Read without checking the signature (only the server has the key), so it is a claim to
 /// show and to check for plain mistakes, never a proof: the server decides.
-struct TokenClaims: Equatable {
+package struct TokenClaims: Equatable {
     /// `exp`.
     var expiry: Date
     /// `sub`, else `other.userId`.
@@ -12,7 +12,7 @@ struct TokenClaims: Equatable {
     var tenantID: String?
 
     /// The claims of `token`; nil when it is not a JWT whose payload has a usable `exp` and a user.
-    init?(token: String) {
+    package init?(token: String) {
         guard let payload = Self.payload(of: token),
             let claims = try? JSONDecoder().decode(Claims.self, from: payload),
             let expiry = Self.date(claims.exp),

@@ -1,10 +1,10 @@
-import DeviceCredential
-import FoundationEssentials
+package import DeviceCredential
+package import FoundationEssentials
 
 /// The history as `devicecred history` prints it: a table for people, every outside value (action,
 /// address, browser, and the profile and id read back from the file) through `DisplayText.terminal`.
-enum HistoryText {
-    static func table(_ entries: [HistoryEntry], now: Date, fullUserAgent: Bool, hadAny: Bool) -> String {
+package enum HistoryText {
+    package static func table(_ entries: [HistoryEntry], now: Date, fullUserAgent: Bool, hadAny: Bool) -> String {
         guard !entries.isEmpty else { return hadAny ? "no history entry matches" : "no history yet" }
         let header = ["TIME", "OUTCOME", "CHANNEL", "PROFILE", "ACTION", "IP ADDRESS", "BROWSER"]
         let rows = entries.map { entry in
@@ -27,7 +27,7 @@ enum HistoryText {
     }
 
     /// One entry for `--json`: the values exact (the JSON encoder escapes what a terminal would act on).
-    static func document(_ entry: HistoryEntry) -> JSONValue {
+    package static func document(_ entry: HistoryEntry) -> JSONValue {
         .object([
             "time": .string(entry.time.formatted(.iso8601)), "profile": .string(entry.profile),
             "challengeId": .string(entry.challengeId), "action": entry.action.map { .string($0) } ?? .null,

@@ -1,12 +1,12 @@
 /// The pieces of GnuPG's Assuan protocol that talking to pinentry needs: percent-escaping of command
 /// arguments, decoding of data lines, and reading a response.
-enum Assuan {
+package enum Assuan {
     /// Assuan lines are at most 1000 bytes, the newline included.
-    static let maximumLineLength = 1000
+    package static let maximumLineLength = 1000
 
     /// Escapes an argument: `%`, and control characters (newlines become `%0A`, which pinentry shows
     /// as line breaks) as `%XX`. Cut so the whole command stays within one line.
-    static func escape(_ text: String, budget: Int = maximumLineLength - 40) -> String {
+    package static func escape(_ text: String, budget: Int = maximumLineLength - 40) -> String {
         var escaped = ""
         for scalar in text.unicodeScalars {
             let piece =
@@ -19,7 +19,7 @@ enum Assuan {
     }
 
     /// Decodes the `%XX` escapes of a data line's payload. A malformed escape is kept as it is.
-    static func decode(_ payload: some Collection<UInt8>) -> [UInt8] {
+    package static func decode(_ payload: some Collection<UInt8>) -> [UInt8] {
         let bytes = Array(payload)
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
@@ -50,7 +50,7 @@ enum Assuan {
     static let cancelled = 83_886_179
 
     /// What one line of a response means.
-    enum Line: Equatable {
+    package enum Line: Equatable {
         case ok
         case error(code: Int, description: String)
         case data([UInt8])
@@ -58,7 +58,7 @@ enum Assuan {
         /// Status (`S`) and comment (`#`) lines, and anything unknown: skipped.
         case other
 
-        init(_ line: some Collection<UInt8>) {
+        package init(_ line: some Collection<UInt8>) {
             let text = Array(line)
             func hasKeyword(_ keyword: String) -> Bool {
                 let word = Array(keyword.utf8)
