@@ -103,7 +103,8 @@ struct SoakCommand: AsyncParsableCommand {
         let report = SoakReport(
             wantedPolls: polls, interval: interval, profiles: profiles, seconds: Date().timeIntervalSince(startedAt),
             board: board.snapshot, outcomes: outcomes, shown: sandbox.shownChallenges(), start: start, end: end,
-            endDescriptorTargets: targets, endThreadNames: threads, exitStatus: status)
+            endDescriptorTargets: targets, endThreadNames: threads, exitStatus: status,
+            sanitizer: ProcessInfo.processInfo.environment["DEVICECRED_SANITIZER"])
         for line in report.lines { print(line) }
         let violations = report.violations
         guard violations.isEmpty else {
