@@ -41,11 +41,19 @@ struct TerminalPrompterAgentTests {
                 "env " + assignments.joined(separator: " ") + " "
                 + ([try TestBinaries.path("devicecred-agent")] + arguments).map(quote).joined(separator: " ")
                 + " 2>>" + quote(log)
-            try await runCommand(
-                "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command], capture: false)
-            return Pane(
-                socket: socket,
-                follower: try await RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
+            do {
+                try await runCommand(
+                    "/usr/bin/tmux", ["-S", socket, "new-session", "-d", "-x", "160", "-y", "50", command],
+                    capture: false)
+                return Pane(
+                    socket: socket,
+                    follower: try await RunningProcess("/usr/bin/tail", ["-n", "+1", "-F", log], stopSignal: SIGKILL))
+            } catch {
+                // No Pane, so no deinit: a tmux that started but did not answer in time would outlive the
+                // test, and the agent in it with it (seen after a run on an overloaded machine).
+                runBlocking("/usr/bin/tmux", ["-S", socket, "kill-server"])
+                throw error
+            }
         }
 
         func type(_ keys: String...) async throws {
