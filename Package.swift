@@ -63,12 +63,15 @@ let package = Package(
 
         // The one version string, shared by the library and the server (which share nothing else).
         .target(name: "DeviceCredentialRelease", swiftSettings: strictSwift6),
+        // The lock every other module's shared state is kept behind, one ThreadSanitizer can see.
+        .target(name: "DeviceCredentialLocking", swiftSettings: strictSwift6),
 
         // The library a Linux app embeds: keys, key stores, the Authsignal device client.
         .target(
             name: "DeviceCredential",
             dependencies: [
                 "DeviceCredentialRelease",
+                "DeviceCredentialLocking",
                 "CDeviceCredentialOpenSSL",
                 "CDeviceCredentialSecret",
                 "CDeviceCredentialCurl",
@@ -84,6 +87,7 @@ let package = Package(
             name: "DeviceCredentialAgent",
             dependencies: [
                 "DeviceCredential",
+                "DeviceCredentialLocking",
                 "CDeviceCredentialGio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,6 +101,7 @@ let package = Package(
             name: "DeviceCredentialCLI",
             dependencies: [
                 "DeviceCredential",
+                "DeviceCredentialLocking",
                 "DeviceCredentialAgent",  // doctor: the agent's lock
                 "CDeviceCredentialGio",  // doctor: the notification server and the keyring over D-Bus
                 .product(name: "HTTPTypes", package: "swift-http-types"),  // doctor: the Date of the answer
@@ -223,7 +228,7 @@ let package = Package(
         .target(
             name: "DeviceCredentialTestSupport",
             dependencies: [
-                "DeviceCredential", "CDeviceCredentialGio",
+                "DeviceCredential", "DeviceCredentialLocking", "CDeviceCredentialGio",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -239,6 +244,7 @@ let package = Package(
                 "DeviceCredentialServer",
                 "AuthsignalTestDevice",
                 "DeviceCredentialTestSupport",  // LogCapture only: the server's tests use no library code
+                "DeviceCredentialLocking",
                 .product(name: "GRDB", package: "GRDB.swift"),  // the crash test reads the database file itself
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -253,6 +259,7 @@ let package = Package(
             name: "DeviceCredentialTests",
             dependencies: [
                 "DeviceCredential",
+                "DeviceCredentialLocking",
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -265,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "DeviceCredentialCLITests",
             dependencies: [
-                "DeviceCredentialCLI", "DeviceCredential", "DeviceCredentialTestSupport",
+                "DeviceCredentialCLI", "DeviceCredential", "DeviceCredentialLocking", "DeviceCredentialTestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -276,6 +283,7 @@ let package = Package(
             dependencies: [
                 "DeviceCredentialAgent",
                 "DeviceCredential",
+                "DeviceCredentialLocking",
                 "PollMemoryProbeOutput",
                 "DeviceCredentialTestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,8 +1,8 @@
 import DeviceCredential
 import DeviceCredentialAgent
+import DeviceCredentialLocking
 import DeviceCredentialTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 /// A slow keyring or TPM blocks its thread; the agent runs that work off Swift's cooperative pool, so it
@@ -55,7 +55,7 @@ struct BlockingWorkTests {
 /// on them fails the test instead of hanging it.
 private final class Gate: Sendable {
     private let opened = DispatchSemaphore(value: 0)
-    private let state = Mutex((isOpen: false, gaveUp: false))
+    private let state = Locked((isOpen: false, gaveUp: false))
 
     var gaveUp: Bool { state.withLock { $0.gaveUp } }
 

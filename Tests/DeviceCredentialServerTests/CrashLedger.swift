@@ -1,6 +1,6 @@
 import AuthsignalTestDevice
+import DeviceCredentialLocking
 import Foundation
-import Synchronization
 
 /// What the clients of the crash test were told: every 2xx answer to a write, which must still be visible
 /// after the server is killed and restarted, and what was sent without an answer (it may or may not be).
@@ -44,8 +44,8 @@ final class CrashLedger: Sendable {
         var failures: [String] = []
     }
 
-    let state = Mutex(State())
-    private let watcher = Mutex<AsyncStream<Int>.Continuation?>(nil)
+    let state = Locked(State())
+    private let watcher = Locked<AsyncStream<Int>.Continuation?>(nil)
 
     /// Counts one acknowledged write after `record` notes it, and tells the watcher.
     func acknowledge(_ record: (inout State) -> Void = { _ in }) {

@@ -1,6 +1,6 @@
+import DeviceCredentialLocking
 import Foundation
 import Subprocess
-import Synchronization
 import SystemPackage
 import Testing
 
@@ -143,7 +143,7 @@ import Testing
 
     /// stderr as it arrives, shared with the task that reads it.
     final class ErrorText: Sendable {
-        private let collected = Mutex<[UInt8]>([])
+        private let collected = Locked<[UInt8]>([])
         func append(_ bytes: [UInt8]) { collected.withLock { $0 += bytes } }
         var bytes: [UInt8] { collected.withLock { $0 } }
     }

@@ -1,4 +1,5 @@
 import AuthsignalTestDevice
+import DeviceCredentialLocking
 import DeviceCredentialServer
 import DeviceCredentialTestSupport
 import Foundation
@@ -6,12 +7,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Synchronization
 
 /// A clock the test moves by hand, so expiry needs no sleeping.
 final class TestClock: ServerClock {
-    private let current: Mutex<Date>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
+    private let current: Locked<Date>
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Locked(start) }
     func now() -> Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

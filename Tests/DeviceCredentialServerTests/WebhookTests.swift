@@ -1,11 +1,11 @@
 import AuthsignalTestDevice
 import Crypto
+import DeviceCredentialLocking
 import DeviceCredentialServer
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Synchronization
 import Testing
 
 /// `push.created` posted to a small local receiver, verified as a real receiver would.
@@ -16,7 +16,7 @@ import Testing
     }
 
     final class Receiver: Sendable {
-        let received = Mutex<[Received]>([])
+        let received = Locked<[Received]>([])
 
         var application: some ApplicationProtocol {
             let router = Router()

@@ -1,3 +1,4 @@
+import DeviceCredentialLocking
 public import Foundation
 import Synchronization
 
@@ -225,7 +226,7 @@ public final class ChildProcess: @unchecked Sendable {
 
 /// The wait status, once the reaping thread has it.
 private final class ExitStatus: Sendable {
-    let status = Mutex<Int32?>(nil)
+    let status = Locked<Int32?>(nil)
 }
 
 /// A flag one thread sets and another reads.

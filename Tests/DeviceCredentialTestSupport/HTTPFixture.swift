@@ -1,5 +1,5 @@
+import DeviceCredentialLocking
 import Foundation
-import Synchronization
 
 /// A tiny HTTP/1.1 server on loopback that answers as a test tells it: the fault-injection double
 /// (500s, garbage, hangs, resets) the real server would never produce on demand.
@@ -30,7 +30,7 @@ public final class HTTPFixture: Sendable {
 
     public let port: UInt16
     private let listener: Int32
-    private let recorded = Mutex<[Request]>([])
+    private let recorded = Locked<[Request]>([])
     private let handler: @Sendable (Request) -> Action
 
     /// Starts listening on 127.0.0.1 on a free port.

@@ -1,10 +1,10 @@
+import DeviceCredentialLocking
 public import Logging
-import Synchronization
 
 /// A logger for tests whose records become lines (`level message key=value ...`, metadata sorted by key),
 /// so a test can check what was logged, and what was not.
 public final class LogCapture: Sendable {
-    private let collected = Mutex<[String]>([])
+    private let collected = Locked<[String]>([])
     private let forward: (@Sendable (String) -> Void)?
 
     /// Keeps the lines, for ``lines``.

@@ -1,13 +1,13 @@
 import DeviceCredential
+import DeviceCredentialLocking
 import Logging
-import Synchronization
 import Testing
 
 @Suite("Logs show outside text safely")
 struct DisplayTextLogHandlerTests {
     /// Keeps what reaches the wrapped handler, as the stream handler would write it.
     final class Recorder: Sendable {
-        let events = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+        let events = Locked<[(message: String, metadata: Logger.Metadata)]>([])
     }
 
     struct RecordingHandler: LogHandler {

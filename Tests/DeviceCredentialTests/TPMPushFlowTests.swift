@@ -1,6 +1,6 @@
+import DeviceCredentialLocking
 import DeviceCredentialTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 @testable import DeviceCredential
@@ -68,8 +68,8 @@ extension TPMTests {
             let server = try TestServices.server()
             let backend = server
             let userID = "tpm-user-" + UUID().uuidString.prefix(8).lowercased()
-            let approvable = Mutex<String?>(nil)
-            let asked = Mutex<[String]>([])
+            let approvable = Locked<String?>(nil)
+            let asked = Locked<[String]>([])
             let factory = TPMKeyFactory(newKeysRequirePIN: true) { request in
                 guard let message = request.message.map({ String(decoding: $0, as: UTF8.self) }) else { return "8642" }
                 asked.withLock { $0.append(message) }

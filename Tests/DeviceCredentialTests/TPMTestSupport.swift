@@ -1,7 +1,7 @@
 import DeviceCredential
+import DeviceCredentialLocking
 import DeviceCredentialTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 /// Every TPM test shares one swtpm, whose dictionary-attack state (wrong PINs, lockout) is global to
@@ -75,7 +75,7 @@ enum TPMTestEnvironment {
 /// Hands out a fixed PIN and records what it was asked for.
 final class RecordingPINProvider: Sendable {
     private let pin: String?
-    private let requests = Mutex<[TPMPINRequest]>([])
+    private let requests = Locked<[TPMPINRequest]>([])
 
     init(pin: String?) { self.pin = pin }
 

@@ -1,7 +1,7 @@
+import DeviceCredentialLocking
 import FoundationEssentials
 import HTTPTypes
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +19,7 @@ final class DeviceAPISession: Sendable {
     let logger: Logger
     let base: APIURL
     let now: @Sendable () -> Date
-    private let keyCreation = Mutex<Void>(())
+    private let keyCreation = Locked<Void>(())
 
     init(
         profile: DeviceProfile, keyStore: any KeyStore, keyFactory: any DeviceKeyFactory, transport: any HTTPTransport,

@@ -1,8 +1,8 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// Keeps keys in process memory: for tests, and tools that never keep a key past their run.
 public final class InMemoryKeyStore: KeyStore {
-    private let keys = Mutex<[String: KeyMaterial]>([:])
+    private let keys = Locked<[String: KeyMaterial]>([:])
 
     /// Creates an empty store.
     public init() {}

@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// Keeps each profile's key in the desktop keyring through the freedesktop Secret Service
 /// (gnome-keyring, KWallet, KeePassXC), using libsecret. The default store.
@@ -11,7 +11,7 @@ import Synchronization
 public final class SecretServiceKeyStore: KeyStore {
     /// The D-Bus schema name of the key items.
     public static let schemaName = "io.github.devicecredential.Key"
-    private let connection = Mutex<SecretServiceConnection?>(nil)
+    private let connection = Locked<SecretServiceConnection?>(nil)
 
     /// Creates a store for the session bus of this process's environment (`DBUS_SESSION_BUS_ADDRESS`, else
     /// `$XDG_RUNTIME_DIR/bus`; never an autolaunched one); nothing is opened until the first call.

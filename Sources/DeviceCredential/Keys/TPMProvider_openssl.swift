@@ -1,5 +1,5 @@
 internal import CDeviceCredentialOpenSSL
-import Synchronization
+import DeviceCredentialLocking
 
 #if canImport(Glibc)
     import Glibc
@@ -16,7 +16,7 @@ import Synchronization
 /// provider's ESYS context is not thread-safe, so one process-wide lock serialises the sessions. Keys
 /// are `OpenSSLPrivateKey`s that never leave an operation, so each is freed inside the lock too.
 final class TPMProviderSession {
-    private static let lock = Mutex<Void>(())
+    private static let lock = Locked<Void>(())
     private static let keyPairSelection = Int32(OSSL_KEYMGMT_SELECT_PRIVATE_KEY | OSSL_KEYMGMT_SELECT_PUBLIC_KEY)
 
     private let context: OpenSSLLibraryContext

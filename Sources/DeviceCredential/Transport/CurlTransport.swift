@@ -1,7 +1,7 @@
+import DeviceCredentialLocking
 import Dispatch
 public import FoundationEssentials
 public import HTTPTypes
-import Synchronization
 
 /// The default transport: the system libcurl (linked against the system OpenSSL), with the system CA
 /// store and the usual proxy variables (`https_proxy`, `no_proxy`...), which libcurl reads itself.
@@ -13,7 +13,7 @@ import Synchronization
 public final class CurlTransport: HTTPTransport {
     /// The limits every request obeys.
     public let configuration: HTTPTransportConfiguration
-    private let idleHandles = Mutex<[CurlEasyHandle]>([])
+    private let idleHandles = Locked<[CurlEasyHandle]>([])
 
     /// Creates a transport with `configuration`.
     public init(configuration: HTTPTransportConfiguration = HTTPTransportConfiguration()) {

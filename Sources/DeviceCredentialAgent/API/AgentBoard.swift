@@ -1,6 +1,6 @@
 public import DeviceCredential
+import DeviceCredentialLocking
 public import FoundationEssentials
-import Synchronization
 
 /// What the agent knows right now, for its D-Bus API: each profile's polling state and each challenge
 /// whose prompt is open, and the answers apps send for them. The pollers write it; the bus service reads
@@ -90,7 +90,7 @@ public final class AgentBoard: Sendable {
         var answers: [String: Waiting] = [:]
         var listener: (@Sendable (Event) -> Void)?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Woken by ``pollNow()``: every profile polls at once.
     public let pollNowSignal = ResumeSignal()

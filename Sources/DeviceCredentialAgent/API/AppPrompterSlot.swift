@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// The app registered as the agent's prompter (`RegisterPrompter`), one at a time, like a polkit
 /// authentication agent: its unique bus name and the object the agent calls. Only the registrant can
@@ -17,7 +17,7 @@ final class AppPrompterSlot: Sendable {
         case notRegistrant
     }
 
-    private let registrant = Mutex<Registrant?>(nil)
+    private let registrant = Locked<Registrant?>(nil)
     /// Fired on every change: a prompt that waits on the app learns it left, and falls back.
     let changes = ResumeSignal()
 

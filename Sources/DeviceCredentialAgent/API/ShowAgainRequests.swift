@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// `ShowChallenge` asks, per challenge: the prompt that is up (or was dismissed) for that challenge
 /// is shown again by the current prompter (``PromptRouter``).
@@ -8,7 +8,7 @@ public final class ShowAgainRequests: Sendable {
         var waiters: [Int: (challengeId: String, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiter = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

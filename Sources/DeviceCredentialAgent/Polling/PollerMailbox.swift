@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// What reaches a profile's poll loop from beside it: how a shown challenge's answering ended, and the
 /// answer to the fatigue guard's warning. The loop takes them before its next event; a warning's answer
@@ -16,7 +16,7 @@ final class PollerMailbox: Sendable {
         }
     }
 
-    private let messages = Mutex<[Message]>([])
+    private let messages = Locked<[Message]>([])
     /// Fired for messages the loop must act on at once.
     let urgent = ResumeSignal()
 

@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// A one-shot signal: the poller fires it when a shown challenge is no longer pending, and the prompt
 /// waiting on it is taken away; the agent uses it to stop a profile's poller and to learn it ended.
@@ -8,7 +8,7 @@ final class Withdrawal: Sendable {
         var noLongerPending = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Whether ``fire()`` was called.
     var hasFired: Bool { state.withLock { $0.fired } }

@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// What the notification server said about one of our notifications.
 enum NotificationEvent: Sendable, Equatable {
@@ -37,7 +37,7 @@ final class NotificationEventRouter: Sendable {
             return Array(ownerWaiters.values)
         }
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The unique name of the current notification server, if one runs.
     var owner: String? { state.withLock { $0.owner } }

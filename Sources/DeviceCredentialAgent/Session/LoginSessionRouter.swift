@@ -1,5 +1,5 @@
+import DeviceCredentialLocking
 import Logging
-import Synchronization
 
 /// Decides which logind signals to believe and applies them to ``SessionPresence`` and ``ResumeSignal``.
 ///
@@ -13,13 +13,13 @@ final class LoginSessionRouter: Sendable {
     let resumes: ResumeSignal
     let sessionPath: String
     private let logger: Logger
-    private let owner: Mutex<String?>
+    private let owner: Locked<String?>
 
     init(presence: SessionPresence, resumes: ResumeSignal, sessionPath: String, owner: String?, logger: Logger) {
         self.presence = presence
         self.resumes = resumes
         self.sessionPath = sessionPath
-        self.owner = Mutex(owner)
+        self.owner = Locked(owner)
         self.logger = logger
     }
 

@@ -1,5 +1,5 @@
+import DeviceCredentialLocking
 public import FoundationEssentials
-import Synchronization
 
 /// The machine has just resumed from suspend (logind's `PrepareForSleep(false)`): every poll that
 /// waits is woken, so the first poll after a resume is at once instead of after the back-off.
@@ -9,7 +9,7 @@ public final class ResumeSignal: Sendable {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
-    private let inner = Mutex(Inner())
+    private let inner = Locked(Inner())
 
     public init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import DeviceCredentialLocking
 
 /// Whether a person can see a prompt now: the agent's login session is in the foreground of its seat
 /// (`Active`) and its screen is not locked (`LockedHint`). logind feeds it (``LoginSessionMonitor``);
@@ -27,11 +27,11 @@ public final class SessionPresence: Sendable {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
-    private let inner: Mutex<Inner>
+    private let inner: Locked<Inner>
 
     /// Starts in `state`; by default present, which is also what it stays without logind.
     public init(_ state: State = State(active: true, locked: false)) {
-        inner = Mutex(Inner(state: state))
+        inner = Locked(Inner(state: state))
     }
 
     public var state: State { inner.withLock { $0.state } }

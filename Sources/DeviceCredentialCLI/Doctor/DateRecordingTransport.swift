@@ -1,13 +1,13 @@
 import DeviceCredential
+import DeviceCredentialLocking
 import Foundation
 import HTTPTypes
-import Synchronization
 
 /// Passes requests to another transport and keeps the `Date` header of the last answer, so doctor can
 /// measure the clock's offset from the server with the request it makes anyway.
 final class DateRecordingTransport: HTTPTransport {
     private let wrapped: any HTTPTransport
-    private let lastDate = Mutex<String?>(nil)
+    private let lastDate = Locked<String?>(nil)
 
     init(_ wrapped: any HTTPTransport) {
         self.wrapped = wrapped

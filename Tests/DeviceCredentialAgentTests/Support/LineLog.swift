@@ -1,7 +1,7 @@
+import DeviceCredentialLocking
 import DeviceCredentialTestSupport
 import Foundation
 import Logging
-import Synchronization
 
 /// Lines a process writes, collected as they come, with waits for a line to appear (bounded, so a
 /// missing event fails the test instead of hanging it).
@@ -26,7 +26,7 @@ final class LineLog: Sendable {
         var nextID = 0
         var closed = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var lines: [String] { state.withLock { $0.lines } }
 

@@ -1,8 +1,8 @@
 import DeviceCredential
 import DeviceCredentialAgent
+import DeviceCredentialLocking
 import Foundation
 import HTTPTypes
-import Synchronization
 
 /// A clock the test drives: every wait the agent asks for is handed to the test, which ends it when
 /// it wants (as elapsed, or as a resume from suspend). No real interval passes.
@@ -17,7 +17,7 @@ final class ManualClock: AgentClock {
         var pending: [PendingWait] = []
         var waiter: CheckedContinuation<PendingWait?, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var now: Date { Date() }
 
@@ -103,7 +103,7 @@ final class RecordingPrompter: ChallengePrompter {
 /// Forwards to libcurl, or answers with a fault the test sets (a test double for faults only).
 final class FaultyTransport: HTTPTransport {
     private let real = CurlTransport()
-    private let fault = Mutex<(response: HTTPResponse, body: Data)?>(nil)
+    private let fault = Locked<(response: HTTPResponse, body: Data)?>(nil)
 
     func fail(status: Int, headers: HTTPFields = [:], errorCode: String = "server_error") {
         let body = #"{"error":"\#(errorCode)","errorCode":"\#(errorCode)","errorDescription":"injected"}"#

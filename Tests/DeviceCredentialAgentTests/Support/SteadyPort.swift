@@ -1,3 +1,4 @@
+import DeviceCredentialLocking
 import Foundation
 import Synchronization
 import SystemPackage
@@ -116,7 +117,7 @@ final class SteadyPort: @unchecked Sendable {
 
 /// Where connections go: the current server's port, or nil while there is none.
 private final class Route: Sendable {
-    let port = Mutex<Int?>(nil)
+    let port = Locked<Int?>(nil)
 }
 
 /// How many directions of a forwarded connection still run.

@@ -1,6 +1,6 @@
+import DeviceCredentialLocking
 import Foundation
 import Subprocess
-import Synchronization
 import SystemPackage
 
 /// `devicecred` on a pseudo-terminal of its own, through script(1), driven like a person at a
@@ -99,7 +99,7 @@ final class TerminalSession: Sendable {
 
     /// What the terminal showed so far, shared with the task that reads it.
     private final class Screen: Sendable {
-        let text = Mutex("")
+        let text = Locked("")
     }
 
     private static func quote(_ text: String) -> String {
