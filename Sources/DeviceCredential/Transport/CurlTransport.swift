@@ -59,21 +59,27 @@ public final class CurlTransport: HTTPTransport {
         let handle = try idleHandles.withLock { $0.popLast() } ?? CurlEasyHandle()
         let configuration = self.configuration
         let cancellation = CurlCancellation()
-        let answer: (response: HTTPResponse, body: Data) = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+        // The answer comes back through a lock, not in the continuation: the continuation orders the
+        // worker's writes before this task's reads, but ThreadSanitizer does not see that ordering and
+        // reported every response as a race; it does see the lock's.
+        let answer = Locked<Result<(response: HTTPResponse, body: Data), any Error>?>(nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(
-                        with: Result {
-                            try handle.perform(
-                                request, url: url, body: body, configuration: configuration, cancellation: cancellation)
-                        })
+                    let result = Result {
+                        try handle.perform(
+                            request, url: url, body: body, configuration: configuration, cancellation: cancellation)
+                    }
+                    answer.withLock { $0 = result }
+                    continuation.resume()
                 }
             }
         } onCancel: {
             cancellation.cancel()
         }
+        let response = try answer.withLock { $0.take() }!.get()
         idleHandles.withLock { if $0.count < 4 { $0.append(handle) } }
-        return answer
+        return response
     }
 
     /// The absolute URL of `request`, from its scheme, authority and path pseudo-header fields.
