@@ -18,6 +18,12 @@ start=$SECONDS
 bin=$("$swift" build --show-bin-path "$@")
 built=$SECONDS
 
+# The sanitizers name a report's frames with llvm-symbolizer, the toolchain's: named explicitly, since a
+# process a test starts may not have it on its PATH, and TSan's suppressions match frames by file name.
+symbolizer="$(dirname "$(readlink -f "$(command -v "$swift")")")/llvm-symbolizer"
+[ -x "$symbolizer" ] || symbolizer=$(command -v llvm-symbolizer || true)
+[ -n "$symbolizer" ] || { echo "test-sanitized: no llvm-symbolizer beside $swift or on PATH" >&2; exit 2; }
+
 # Tests that measure memory or CPU skip themselves under a sanitizer: its allocator (ASan's quarantine
 # keeps freed memory) and its instrumentation make those figures meaningless.
 export DEVICECRED_SANITIZER="$kind"
@@ -25,10 +31,10 @@ case "$kind" in
     address)
         # Leak checking is off: the Swift runtime's metadata caches and GLib's type system live until
         # exit by design, so every process would "leak"; growth over time is what the soak measures.
-        export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+        export ASAN_OPTIONS="log_path=$reports/asan:external_symbolizer_path=$symbolizer:detect_leaks=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
         ;;
     thread)
-        export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/Tests/scripts/tsan-suppressions.txt"
+        export TSAN_OPTIONS="log_path=$reports/tsan:external_symbolizer_path=$symbolizer:halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/Tests/scripts/tsan-suppressions.txt"
         ;;
     *) echo "test-sanitized: unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
 esac
