@@ -87,6 +87,7 @@ test-deb: deb
 lint:
 	$(SWIFT) format lint --strict --configuration .swift-format --recursive Sources Tests Package.swift
 	@$(SCRIPTS)/check-c-imports.sh
+	@$(SCRIPTS)/check-foundation-imports.sh
 
 format:
 	$(SWIFT) format format --in-place --configuration .swift-format --recursive Sources Tests Package.swift

@@ -1,6 +1,6 @@
 import DeviceCredential
 import DeviceCredentialLocking
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// Passes requests to another transport and keeps the `Date` header of the last answer, so doctor can
