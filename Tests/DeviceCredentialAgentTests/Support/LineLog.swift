@@ -161,10 +161,19 @@ final class LineLog: Sendable {
             return first
         }
         guard let line else {
-            throw TestFailure(
-                "no line containing '\(text)' within \(timeout); lines:\n" + lines.suffix(40).joined(separator: "\n"))
+            throw TestFailure("no line containing '\(text)' within \(timeout); \(Self.excerpt(of: lines))")
         }
         return line
+    }
+
+    /// For a failure: the last 40 lines, and before them every line but an agent's per-poll ones (at debug
+    /// level it logs each poll and request, which would push what became of a challenge out of the last 40).
+    private static func excerpt(of lines: [String]) -> String {
+        let last = lines.suffix(40)
+        let perPoll = ["] polled", "] request", "] response"]
+        let earlier = lines.dropLast(last.count).filter { line in !perPoll.contains { line.hasSuffix($0) } }
+        return "lines before the last 40, but the per-poll ones:\n" + earlier.suffix(60).joined(separator: "\n")
+            + "\nthe last 40 lines:\n" + last.joined(separator: "\n")
     }
 }
 
