@@ -60,8 +60,9 @@ public final class CurlTransport: HTTPTransport {
         let configuration = self.configuration
         let cancellation = CurlCancellation()
         // The answer comes back through a lock, not in the continuation: the continuation orders the
-        // worker's writes before this task's reads, but ThreadSanitizer does not see that ordering and
-        // reported every response as a race; it does see the lock's.
+        // worker's writes before this task's reads, but when the worker resumes before the task reaches
+        // `await` the runtime does not tell ThreadSanitizer, which then reported the response as a race
+        // (Tests/TSanProbes/ContinuationProbe.swift). It does see the lock's ordering.
         let answer = Locked<Result<(response: HTTPResponse, body: Data), any Error>?>(nil)
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
