@@ -34,8 +34,11 @@ struct ProfileListAgentTests {
 
     @Test("a profile with QR-code credentials only is not polled, and says so without an error; a push one is")
     func qrCodeOnlyProfile() async throws {
+        // A name of its own: the CLI keeps the key in the shared test keyring, where a fixed name would
+        // meet the key of an earlier run against the same services, enrolled to another user.
+        let qrOnly = "qr-only-" + UUID().uuidString.prefix(8).lowercased()
         _ = try await enrollThroughCLI(
-            profile: "qr-only", in: home, backend: backend, extraArguments: ["--namespace", "qr"])
+            profile: qrOnly, in: home, backend: backend, extraArguments: ["--namespace", "qr"])
         let device = try await TestDevice.enroll(in: home, backend: backend)
         let agent = try await approvingAgent()
         defer { agent.stop() }
@@ -43,7 +46,7 @@ struct ProfileListAgentTests {
         let push = try await backend.pushChallenge(userID: device.userID)
         try await agent.stderr.waitForLine(containing: "challenge approved")
         #expect(try await backend.poll(push).isVerified)
-        #expect(!agent.stderr.lines.contains { $0.contains(" error ") && $0.contains("qr-only") })
+        #expect(!agent.stderr.lines.contains { $0.contains(" error ") && $0.contains(qrOnly) })
     }
 
     @Test("a removed profile is no longer polled; the others go on")
