@@ -125,6 +125,9 @@ struct NotificationTrustAgentTests {
         Exec=/usr/bin/python3 \(desktop.serverArguments(answer: "approve").joined(separator: " "))
 
         """.write(toFile: services + "/org.freedesktop.Notifications.service", atomically: true, encoding: .utf8)
+        // Written after the bus started (its Exec names the desktop's files): make the bus read it now, or
+        // the agent's start-up question may come before the daemon noticed the file by itself.
+        try await desktop.bus.reloadServiceFiles()
         let device = try await TestDevice.enroll(in: home, backend: backend)
         // No --prompt: the start-up choice must see the activatable server.
         let agent = try await RunningProcess.agent(

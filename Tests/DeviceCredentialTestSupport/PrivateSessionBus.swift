@@ -126,6 +126,20 @@ extension PrivateSessionBus {
         keyringLock.withLock { keyring = started }
     }
 
+    /// Has the bus read its service directories again, as `dbus-send --reload` would: a service file
+    /// written after the bus started is activatable once this returns. (The daemon also notices new files
+    /// by itself through inotify, but at a moment of its own.)
+    public func reloadServiceFiles() async throws {
+        let reply = try await ChildProcess.run(
+            "/usr/bin/gdbus",
+            [
+                "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                "--method", "org.freedesktop.DBus.ReloadConfig",
+            ],
+            environment: environment)
+        guard reply.status == 0 else { throw TestSupportError("ReloadConfig failed: \(reply.errors)") }
+    }
+
     private func hasSecretService() async throws -> Bool {
         let reply = try await ChildProcess.run(
             "/usr/bin/gdbus",
