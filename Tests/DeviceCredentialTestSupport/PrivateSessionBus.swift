@@ -130,26 +130,24 @@ extension PrivateSessionBus {
     /// written after the bus started is activatable once this returns. (The daemon also notices new files
     /// by itself through inotify, but at a moment of its own.)
     public func reloadServiceFiles() async throws {
-        let reply = try await ChildProcess.run(
-            "/usr/bin/gdbus",
-            [
-                "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-                "--method", "org.freedesktop.DBus.ReloadConfig",
-            ],
-            environment: environment)
-        guard reply.status == 0 else { throw TestSupportError("ReloadConfig failed: \(reply.errors)") }
+        _ = try await callBusDriver("ReloadConfig")
     }
 
     private func hasSecretService() async throws -> Bool {
+        try await callBusDriver("NameHasOwner", "org.freedesktop.secrets").contains("true")
+    }
+
+    /// Calls `method` of the bus daemon itself (org.freedesktop.DBus) through gdbus; returns its reply.
+    private func callBusDriver(_ method: String, _ arguments: String...) async throws -> String {
         let reply = try await ChildProcess.run(
             "/usr/bin/gdbus",
             [
                 "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-                "--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.secrets",
-            ],
+                "--method", "org.freedesktop.DBus." + method,
+            ] + arguments,
             environment: environment)
-        guard reply.status == 0 else { throw TestSupportError("NameHasOwner failed: \(reply.errors)") }
-        return reply.output.contains("true")
+        guard reply.status == 0 else { throw TestSupportError("\(method) failed: \(reply.errors)") }
+        return reply.output
     }
 
     /// Locks the login keyring, as the screen locker or Seahorse would.
