@@ -3,7 +3,8 @@ import Foundation
 /// The real devicecred-agent, polling through the proxy with the command prompter, its debug log read
 /// line by line as it comes: each "polled" line counts a poll (and, every 100, a reading of its resident
 /// memory; while the driver samples, a reading of its descriptors and threads right after an idle poll,
-/// when nothing of a poll or prompt is open).
+/// when no profile has a request open: on a loaded machine the other profiles' polls are otherwise in
+/// flight at every reading, each holding a worker thread, and one such failed CI).
 final class AgentUnderSoak: @unchecked Sendable {
     private let process = Process()
     private let board: SoakBoard
@@ -55,18 +56,22 @@ final class AgentUnderSoak: @unchecked Sendable {
 
     private static func handle(_ line: String, pid: Int32, board: SoakBoard) {
         let outcome = line.hasSuffix("] polled") ? metadata("outcome", in: line) ?? "?" : nil
+        let profile = metadata("profile", in: line)
         let sampling = board.update { state -> (memory: Bool, quiet: Bool) in
             state.lastLines.append(line)
             if state.lastLines.count > 40 { state.lastLines.removeFirst() }
             if line.contains(" warning ") || line.contains(" error ") || line.contains(" critical ") {
                 state.warnings.append(line)
             }
+            if let profile, line.hasSuffix("] request") { state.busyProfiles.insert(profile) }
             guard let outcome else { return (false, false) }
+            if let profile { state.busyProfiles.remove(profile) }
             state.polls += 1
             state.pollOutcomes[outcome, default: 0] += 1
             state.pollsDuring[state.mode, default: 0] += 1
             if outcome != "idle" && outcome != "pending" { state.failedPollsDuring[state.mode, default: 0] += 1 }
-            return (state.polls % 100 == 0, state.quietSamples != nil && outcome == "idle")
+            let quiet = state.quietSamples != nil && outcome == "idle" && state.busyProfiles.isEmpty
+            return (state.polls % 100 == 0, quiet)
         }
         // Read here, before the next line: the agent is between polls, waiting its interval.
         if sampling.memory, let resident = ProcessFigures.residentKilobytes(of: pid) {
@@ -78,8 +83,9 @@ final class AgentUnderSoak: @unchecked Sendable {
             let pooled = ProcessFigures.socketPairEnds(of: pid)
             let figures = QuietFigures(
                 descriptors: descriptors - pooled, pooledDescriptors: pooled,
+                descriptorTargets: ProcessFigures.descriptorTargets(of: pid),
                 threads: threads.all - threads.idleWorkers,
-                idleWorkers: threads.idleWorkers)
+                idleWorkers: threads.idleWorkers, otherThreads: threads.others)
             board.update { $0.quietSamples?.append(figures) }
         }
     }

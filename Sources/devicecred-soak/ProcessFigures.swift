@@ -10,19 +10,33 @@ enum ProcessFigures {
 
     /// Its threads, and how many of them are libdispatch workers waiting for work: the pool keeps an idle
     /// worker a while (about a minute) after a busy moment, so only the others say whether threads leak.
-    /// A waiting worker sleeps in `futex` on a semaphore inside libdispatch itself.
-    static func threads(of pid: Int32) -> (all: Int, idleWorkers: Int)? {
+    /// A waiting worker sleeps in `futex` on a semaphore inside libdispatch itself. `others` says what each
+    /// of the others is doing, for a message when the counts differ.
+    static func threads(of pid: Int32) -> (all: Int, idleWorkers: Int, others: [String])? {
         let tasks = "/proc/\(pid)/task"
         guard let ids = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return nil }
         let dispatch = mappings(of: pid, containing: "libdispatch")
-        let idle = ids.filter { id in
+        var idle = 0
+        var others: [String] = []
+        for id in ids {
             let call = wholeFile("\(tasks)/\(id)/syscall")
             let fields = call.split(separator: " ")
-            guard fields.first == "202", fields.count > 1, let address = UInt(fields[1].dropFirst(2), radix: 16)
-            else { return false }
-            return dispatch.contains { $0.contains(address) }
+            if fields.first == "202", fields.count > 1, let address = UInt(fields[1].dropFirst(2), radix: 16),
+                dispatch.contains(where: { $0.contains(address) })
+            {
+                idle += 1
+            } else {
+                others.append(describeThread("\(tasks)/\(id)", syscall: fields.first.map(String.init) ?? "?"))
+            }
         }
-        return (ids.count, idle.count)
+        return (ids.count, idle, others.sorted())
+    }
+
+    /// "name (syscall N, in KERNEL-FUNCTION)": where a thread that is not an idle worker waits.
+    private static func describeThread(_ directory: String, syscall: String) -> String {
+        let name = wholeFile(directory + "/comm").trimmingCharacters(in: .whitespacesAndNewlines)
+        let wchan = wholeFile(directory + "/wchan")
+        return "\(name) (syscall \(syscall)" + (wchan.isEmpty || wchan == "0" ? ")" : ", in \(wchan))")
     }
 
     /// Its descriptors that are one end of a socket pair whose other end it holds too: libcurl's wakeup
@@ -54,17 +68,6 @@ enum ProcessFigures {
         return names.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.map {
             "\($0) -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) ?? "?")
         }
-    }
-
-    /// Its threads' names with how many have each, for a message when the counts differ.
-    static func threadNames(of pid: Int32) -> [String] {
-        let directory = "/proc/\(pid)/task"
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let names = tasks.compactMap {
-            (try? String(contentsOfFile: directory + "/" + $0 + "/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return Dictionary(grouping: names) { $0 }.map { "\($0.key) ×\($0.value.count)" }.sorted()
     }
 
     /// The address ranges of its mappings of files whose path contains `name`, each with the anonymous

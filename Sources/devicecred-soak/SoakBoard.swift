@@ -28,6 +28,9 @@ final class SoakBoard: @unchecked Sendable {
         /// Resident memory (kB) every 100 polls; descriptors and threads at quiet polls while sampling.
         var residentKB: [(polls: Int, kilobytes: Int)] = []
         var quietSamples: [QuietFigures]? = nil
+        /// Profiles with a request logged and no "polled" line since: their poll (or an answer, or the
+        /// keep-alive's call) holds a worker thread and a socket, so no quiet reading is taken meanwhile.
+        var busyProfiles: Set<String> = []
         /// The agent's log lines at warning level and above, and its last lines.
         var warnings: [String] = []
         var lastLines: [String] = []
@@ -82,14 +85,25 @@ final class SoakBoard: @unchecked Sendable {
 struct QuietFigures: Sendable {
     var descriptors: Int
     var pooledDescriptors: Int
+    /// What each open descriptor is (``ProcessFigures/descriptorTargets(of:)``).
+    var descriptorTargets: [String]
     var threads: Int
     var idleWorkers: Int
+    /// What the threads besides the idle workers were doing (``ProcessFigures/threads(of:)``).
+    var otherThreads: [String]
 
     /// The least of each over `samples`: a poll or prompt in progress raises a count, a leak raises the least.
     static func least(of samples: [QuietFigures]) -> QuietFigures? {
-        guard !samples.isEmpty else { return nil }
+        guard let fewestDescriptors = samples.min(by: { $0.descriptors < $1.descriptors }),
+            let fewestThreads = samples.min(by: { $0.threads < $1.threads })
+        else { return nil }
         return QuietFigures(
-            descriptors: samples.map(\.descriptors).min()!, pooledDescriptors: samples.map(\.pooledDescriptors).min()!,
-            threads: samples.map(\.threads).min()!, idleWorkers: samples.map(\.idleWorkers).min()!)
+            descriptors: fewestDescriptors.descriptors, pooledDescriptors: samples.map(\.pooledDescriptors).min()!,
+            descriptorTargets: fewestDescriptors.descriptorTargets,
+            threads: fewestThreads.threads, idleWorkers: samples.map(\.idleWorkers).min()!,
+            otherThreads: fewestThreads.otherThreads)
     }
+
+    /// Whether it has more of either than `other`: what a leak looks like.
+    func exceeds(_ other: QuietFigures) -> Bool { descriptors > other.descriptors || threads > other.threads }
 }

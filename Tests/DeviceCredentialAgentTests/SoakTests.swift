@@ -5,7 +5,7 @@ import Testing
 /// The short form of `make soak` (issue 15): the same harness, devicecred-soak, for 500 polls. The agent
 /// binary polls a server of the soak's own through its fault proxy, which flaps through every fault kind,
 /// while challenges are created and some answered elsewhere; the soak exits 1 when a challenge was shown
-/// twice, answered twice or missed, or when the agent's descriptors or threads at the end differ from the start.
+/// twice, answered twice or missed, or when the agent has more descriptors or threads at the end than at the start.
 @Suite("soak, short form")
 struct SoakTests {
     @Test("500 polls through a flapping fault proxy: every invariant holds")
