@@ -74,9 +74,12 @@ package struct ChildProcess: Sendable {
     }
 
     /// Starts the process and runs `conversation` (blocking, on a Dispatch worker) on our ends of its
-    /// standard input and output; then waits for the process. Returns its exit status (nil when a signal
-    /// ended it) and what `conversation` returned. Throws CancellationError when the task was cancelled.
+    /// standard input and output; then waits for the process, or, when `endsProgram` says so of what the
+    /// conversation returned (a program that broke the protocol need not stop on its own), ends it as
+    /// cancellation does. Returns its exit status (nil when a signal ended it) and what `conversation`
+    /// returned. Throws CancellationError when the task was cancelled.
     func run<Value: Sendable>(
+        endingItWhen endsProgram: @escaping @Sendable (Value) -> Bool = { _ in false },
         conversation: @escaping @Sendable (inout ChildPipes) -> Value
     ) async throws -> (exitStatus: Int32?, value: Value) {
         // Writing to a child that went away must be an error, not the end of the agent.
@@ -104,13 +107,15 @@ package struct ChildProcess: Sendable {
                 input: .fileDescriptor(toChild.readEnd, closeAfterSpawningProcess: true),
                 output: .fileDescriptor(fromChild.writeEnd, closeAfterSpawningProcess: true),
                 error: errors
-            ) { _ in
+            ) { execution in
                 conversationStarted = true
-                return try await runOffCooperativePool {
+                let value = try await runOffCooperativePool {
                     var pipes = ChildPipes(input: toChild.writeEnd, output: fromChild.readEnd)
                     defer { pipes.closeAll() }
                     return conversation(&pipes)
                 }
+                if endsProgram(value) { await execution.teardown(using: Self.teardownSequence) }
+                return value
             }
             try Task.checkCancellation()
             switch result.terminationStatus {
@@ -148,11 +153,14 @@ package struct ChildProcess: Sendable {
     private var platformOptions: PlatformOptions {
         var options = PlatformOptions()
         if newSession { options.createSession = true } else { options.processGroupID = 0 }
-        options.teardownSequence = [
-            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: Self.gracePeriod)
-        ]
+        options.teardownSequence = Self.teardownSequence
         return options
     }
+
+    /// SIGTERM to its group, SIGKILL after ``gracePeriod``.
+    private static let teardownSequence: [TeardownStep] = [
+        .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: gracePeriod)
+    ]
 
     /// The agent's environment with ``environment`` applied.
     private var mergedEnvironment: Subprocess.Environment {

@@ -3,6 +3,9 @@
 package enum Assuan {
     /// Assuan lines are at most 1000 bytes, the newline included.
     package static let maximumLineLength = 1000
+    /// The most data a response may carry: far more than any PIN (a TPM's authorization value is at most
+    /// 64 bytes), so that a program sending data lines without end is stopped, not buffered.
+    package static let maximumResponseData = 4096
 
     /// Escapes an argument: `%`, and control characters (newlines become `%0A`, which pinentry shows
     /// as line breaks) as `%XX`. Cut so the whole command stays within one line.

@@ -57,7 +57,7 @@ public struct PinentryPrompter: PINPrompter {
         // A session of its own: pinentry-curses opens the terminal by name and must not be stopped by
         // job control for reading a terminal whose foreground is the agent.
         let pinentry = ChildProcess(executable: program, arguments: [], newSession: true)
-        let (_, outcome) = try await pinentry.run { pipes in
+        let (_, outcome) = try await pinentry.run(endingItWhen: \.brokeProtocol) { pipes in
             PinentryConversation(pipes: pipes).run(commands) {
                 logger.debug(
                     "PIN prompt shown", metadata: ["prompter": "pinentry", "attempt": "\(request.attempt)"])
@@ -70,7 +70,7 @@ public struct PinentryPrompter: PINPrompter {
             return pin.isEmpty ? nil : pin
         case .cancelled:
             return nil
-        case .failed(let why):
+        case .failed(let why), .protocolBroken(let why):
             throw DeviceCredentialError(code: .promptFailed, message: "pinentry (\(program)) failed: \(why)")
         }
     }
@@ -100,10 +100,17 @@ public struct PinentryPrompter: PINPrompter {
 /// One pinentry run: blocking Assuan I/O on its pipes. Cancelling the task ends the program (SIGTERM to
 /// its group), which ends a pending read.
 struct PinentryConversation {
-    enum Answer {
+    enum Answer: Sendable {
         case pin([UInt8])
         case cancelled
         case failed(String)
+        /// It sent what Assuan does not allow (a line too long, data without end): it is ended, not awaited.
+        case protocolBroken(String)
+
+        var brokeProtocol: Bool {
+            if case .protocolBroken = self { return true }
+            return false
+        }
     }
 
     let pipes: ChildPipes
@@ -112,20 +119,24 @@ struct PinentryConversation {
     func run(_ commands: [String], asking: () -> Void) -> Answer {
         var reader = LineReader(pipes: pipes)
         defer { reader.buffer.wipe() }
-        guard case .ok? = reader.response() else { return .failed("no greeting") }
-        for command in commands {
-            // An option or text a pinentry does not know is not a reason to give up.
-            guard send(command), reader.response() != nil else { return .failed("it stopped answering") }
-        }
-        asking()
-        guard send("GETPIN") else { return .failed("it stopped answering") }
-        let answer = reader.response()
-        _ = send("BYE")
-        switch answer {
-        case .ok(let data)?: return .pin(data)
-        case .error(let code, _)? where code == Assuan.cancelled: return .cancelled
-        case .error(let code, let description)?: return .failed("ERR \(code) \(description)")
-        case nil: return .cancelled  // ended (killed on withdrawal, or closed)
+        do {
+            guard case .ok? = try reader.response() else { return .failed("no greeting") }
+            for command in commands {
+                // An option or text a pinentry does not know is not a reason to give up.
+                guard send(command), try reader.response() != nil else { return .failed("it stopped answering") }
+            }
+            asking()
+            guard send("GETPIN") else { return .failed("it stopped answering") }
+            let answer = try reader.response()
+            _ = send("BYE")
+            switch answer {
+            case .ok(let data)?: return .pin(data)
+            case .error(let code, _)? where code == Assuan.cancelled: return .cancelled
+            case .error(let code, let description)?: return .failed("ERR \(code) \(description)")
+            case nil: return .cancelled  // ended (killed on withdrawal, or closed)
+            }
+        } catch {
+            return .protocolBroken(error.reason)
         }
     }
 
@@ -135,31 +146,48 @@ struct PinentryConversation {
         return pipes.write(bytes)
     }
 
-    /// Reads Assuan lines from a pipe.
+    /// What the program sent against Assuan's rules.
+    struct ProtocolViolation: Error {
+        var reason: String
+    }
+
+    /// Reads Assuan lines from a pipe, within Assuan's limits: what breaks them is not buffered on.
     private struct LineReader {
         let pipes: ChildPipes
         var buffer: [UInt8] = []
 
         /// The response to the last command: data lines gathered up to OK or ERR; nil at end of input.
-        mutating func response() -> Assuan.Response? {
+        mutating func response() throws(ProtocolViolation) -> Assuan.Response? {
             var data: [UInt8] = []
-            while var line = nextLine() {
+            // On every way out: what is returned is a copy by then, which the caller wipes.
+            defer { data.wipe() }
+            while var line = try nextLine() {
                 defer { line.wipe() }
                 switch Assuan.Line(line) {
                 case .ok: return .ok(data: data)
                 case .error(let code, let description): return .error(code: code, description: description)
-                case .data(let payload): data += payload
+                case .data(var payload):
+                    defer { payload.wipe() }
+                    guard data.count + payload.count <= Assuan.maximumResponseData else {
+                        throw ProtocolViolation(
+                            reason: "it sent more than \(Assuan.maximumResponseData) bytes of data in one response")
+                    }
+                    data += payload
                 case .inquire: return .error(code: 0, description: "unexpected INQUIRE")
                 case .other: continue
                 }
             }
-            data.wipe()
             return nil
         }
 
-        private mutating func nextLine() -> [UInt8]? {
+        private mutating func nextLine() throws(ProtocolViolation) -> [UInt8]? {
             while true {
-                if let newline = buffer.firstIndex(of: 0x0A) {
+                let newline = buffer.firstIndex(of: 0x0A)
+                guard (newline ?? buffer.count) < Assuan.maximumLineLength else {
+                    throw ProtocolViolation(
+                        reason: "it sent a line longer than Assuan's \(Assuan.maximumLineLength) bytes")
+                }
+                if let newline {
                     let line = Array(buffer[..<newline])
                     buffer.replaceSubrange(...newline, with: repeatElement(0, count: 0))
                     return line
