@@ -25,7 +25,7 @@ extension PINPromptersTests {
                 esac
             done
             """#)
-        #expect(try await Self.askPIN(pinentry.program, request, logger) == "12%34")
+        #expect(try await Self.askPIN(pinentry.pinentry, request, logger) == "12%34")
     }
 
     @Test("a pinentry that sends a line without end: an error naming Assuan's line limit, and it is ended")
@@ -37,13 +37,13 @@ extension PINPromptersTests {
             exec cat /dev/zero
             """#)
         let error = await #expect(throws: DeviceCredentialError.self) {
-            try await Self.askPIN(pinentry.program, request, logger)
+            try await Self.askPIN(pinentry.pinentry, request, logger)
         }
         #expect(error?.code == .promptFailed)
         #expect(
             error?.message.contains("it sent a line longer than Assuan's 1000 bytes") == true,
             "\(String(describing: error))")
-        #expect(try Self.hasEnded(pinentry.pidFile))
+        #expect(try Self.hasEnded(pinentry.pinentryPID))
     }
 
     @Test("a pinentry that sends data lines without end and ignores a closed pipe: an error, and it is ended")
@@ -63,22 +63,22 @@ extension PINPromptersTests {
             done
             """#)
         let error = await #expect(throws: DeviceCredentialError.self) {
-            try await Self.askPIN(pinentry.program, request, logger)
+            try await Self.askPIN(pinentry.pinentry, request, logger)
         }
         #expect(
             error?.message.contains("it sent more than 4096 bytes of data in one response") == true,
             "\(String(describing: error))")
-        #expect(try Self.hasEnded(pinentry.pidFile))
+        #expect(try Self.hasEnded(pinentry.pinentryPID))
     }
 
-    /// `body` as an executable shell script in a directory of its own, where it may write its pid.
-    private static func pinentryScript(_ body: String) throws -> (program: String, pidFile: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pinentry-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let program = directory.appendingPathComponent("pinentry").path
+    /// `body` as an executable shell script in a test home (removed when the test ends), where it may
+    /// write its pid.
+    private static func pinentryScript(_ body: String) throws -> TestHome {
+        let home = try TestHome()
         try FileManager.default.createFile(
-            atPath: program, contents: Data(("#!/bin/sh\n" + body + "\n").utf8), attributes: [.posixPermissions: 0o755])
-        return (program, directory.appendingPathComponent("pid").path)
+            atPath: home.pinentry, contents: Data(("#!/bin/sh\n" + body + "\n").utf8),
+            attributes: [.posixPermissions: 0o755])
+        return home
     }
 
     /// The prompter's answer. A guard against a hang, not a measure: a program the prompter does not end
@@ -102,4 +102,10 @@ extension PINPromptersTests {
         let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         return kill(pid, 0) == -1 && errno == ESRCH
     }
+}
+
+extension TestHome {
+    /// Where a scripted pinentry is, and where it writes its pid.
+    fileprivate var pinentry: String { root + "/pinentry" }
+    fileprivate var pinentryPID: String { root + "/pid" }
 }
