@@ -82,6 +82,25 @@ import Testing
         #expect(notJSON.stderr.contains(#"text/html\e[2J\u{9B}1A"#), "\(notJSON.stderr)")
     }
 
+    @Test func theRemovedAuthenticatorsIdIsShownEscaped() async throws {
+        let (sandbox, _, profile) = try await Self.enrolledSandbox()
+        let forgedID = "a-1\u{1B}[2K\rremoval refused, key kept\u{9B}1A"
+        let fixture = try HTTPFixture { request in
+            request.method == "POST" && request.target.hasSuffix("/remove")
+                ? .respond(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: #"{"removedAuthenticatorId":"a-1\u001b[2K\rremoval refused, key kept\u009b1A"}"#)
+                : .respond(status: 404, headers: [:], body: "")
+        }
+        defer { fixture.stop() }
+        let human = try await sandbox.run("remove", "--profile", profile, "--api-url", fixture.baseURL)
+        #expect(human.status == 0, "\(human)")
+        #expect(Self.actingCharacters(in: human.allOutput).isEmpty, "\(human)")
+        #expect(
+            human.stdout.contains(#"authenticator a-1\e[2K\rremoval refused, key kept\u{9B}1A removed"#), "\(human)")
+        #expect(!human.stdout.contains(forgedID))
+    }
+
     @Test(arguments: ["1e300", "-1e300", String(repeating: "9", count: 400), "1e400", #""NaN""#])
     func anExtremeExpiryIsUnknownAndNeverCrashes(expiresAt: String) async throws {
         let (sandbox, _, profile) = try await Self.enrolledSandbox()

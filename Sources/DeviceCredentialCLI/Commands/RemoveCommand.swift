@@ -35,7 +35,7 @@ struct RemoveCommand: DevicecredSubcommand {
         }
         try opened.store.remove(named: opened.profile.name)
         let detail =
-            removedID.map { "authenticator \($0) removed on the server" }
+            removedID.map { "authenticator \(HumanText.shown($0)) removed on the server" }
             ?? "the server had already forgotten the credential"
         context.console.result(
             Documents.removal(profile: opened.profile.name, removedAuthenticatorId: removedID),
