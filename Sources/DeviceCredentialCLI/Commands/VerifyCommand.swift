@@ -58,6 +58,7 @@ struct VerifyCommand: DevicecredSubcommand {
                 "userAuthenticatorId": .string(proof.userAuthenticatorId), "action": .string(action),
                 "username": username.map(JSONValue.string) ?? .null,
             ]),
-            human: proof.token)
+            // A real token (a JWT: base64url and dots) prints unchanged; a hostile server's cannot act on the terminal.
+            human: HumanText.shown(proof.token))
     }
 }
