@@ -245,7 +245,10 @@ import Testing
     @Test func userIdsAndActionCodesAreEscaped() async throws {
         try await withServer { harness in
             let user = #"<script>alert("x")<b>&'"#
-            let action = "<img src=x onerror=alert(1)>"
+            // A quote with a combining mark after it is one Character, but a browser ends an attribute at it.
+            let action = "<img src=x onerror=alert(1)>\"\u{301}x"
+            // Outside #expect: the macro's expansion breaks on a combining mark in a literal.
+            let (escapedAction, rawQuoteWithMark) = ("&lt;img src=x onerror=alert(1)&gt;&quot;\u{301}x", "\"\u{301}")
             let path = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
             // Not enrolled yet: ALLOW, and the page says how to enroll, naming the user.
             let unenrolled = try await harness.track(path(user), path(action))
@@ -262,7 +265,8 @@ import Testing
             for page in [hint, page] {
                 #expect(!page.text.contains("<script") && !page.text.contains("<img"))
                 #expect(page.text.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;b&gt;&amp;&#39;"))
-                #expect(page.text.contains("&lt;img src=x onerror=alert(1)&gt;"))
+                #expect(page.text.contains(escapedAction))
+                #expect(!page.text.contains(rawQuoteWithMark))
             }
         }
     }
