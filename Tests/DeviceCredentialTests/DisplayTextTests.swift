@@ -15,6 +15,7 @@ struct DisplayTextTests {
             ("nel\u{85}", "nel\\u{85}"),
             ("rtl\u{202E}gpj.exe", "rtl\\u{202E}gpj.exe"),
             ("isolate\u{2066}", "isolate\\u{2066}"),
+            ("arabic letter mark\u{061C}", "arabic letter mark\\u{061C}"),
             ("sep\u{2028}", "sep\\u{2028}"),
             ("a\\nb", "a\\\\nb"),
             ("nul\u{0}", "nul\\x00"),

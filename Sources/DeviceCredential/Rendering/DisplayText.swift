@@ -5,7 +5,7 @@
 ///
 /// Shown escaped: C0 controls (newline and tab included, so a value cannot forge another row), DEL, C1
 /// controls (U+0080-U+009F, U+009B being a one-character CSI on some terminals), the bidirectional
-/// overrides and isolates (which reorder what the eye reads), the line and paragraph separators, and a
+/// marks, overrides and isolates (which reorder what the eye reads), the line and paragraph separators, and a
 /// backslash (doubled, so an escape shown can't be faked by the text itself).
 public enum DisplayText {
     /// One line for a terminal or a plain-text log: every character that could act is shown as an escape.
@@ -96,7 +96,7 @@ public enum DisplayText {
         case 0x1B: return "\\e"
         case 0x00..<0x20, 0x7F: return "\\x" + hex(scalar.value, digits: 2)
         case 0x80...0x9F: return "\\u{" + hex(scalar.value, digits: 2) + "}"
-        case 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+        case 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
             return "\\u{" + hex(scalar.value, digits: 4) + "}"
         default: return nil
         }
