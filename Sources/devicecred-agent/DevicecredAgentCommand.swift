@@ -238,7 +238,7 @@ struct DevicecredAgentCommand: AsyncParsableCommand {
     }
 
     private static func fail(_ message: String, code: Int32) -> Never {
-        var text = Array("devicecred-agent: \(message)\n".utf8)
+        var text = Array("devicecred-agent: \(DisplayText.terminal(message))\n".utf8)
         _ = write(2, &text, text.count)
         Glibc.exit(code)
     }

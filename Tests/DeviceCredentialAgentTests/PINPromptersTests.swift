@@ -178,4 +178,18 @@ struct PINOptionExitCodeTests {
         ]
         #expect(try await exitStatus(arguments, saying: "no program '/nonexistent/pinentry'") == 4)
     }
+
+    @Test("an error that names a value with controls in it shows them escaped (a program name from a config file)")
+    func errorShownEscaped() async throws {
+        let home = try TestHome()
+        let agent = try await RunningProcess.agent(
+            [
+                "--prompt", "command", "--prompt-command", "exit 2", "--pin-prompt", "pinentry", "--pin-program",
+                "/nonexistent/\u{1B}[2Jpinentry",
+            ], home: home)
+        #expect(try await agent.waitForExit() == 4)
+        let line = try await agent.stderr.waitForLine(containing: "no program")
+        #expect(line.contains(#"no program '/nonexistent/\e[2Jpinentry'"#), "\(line)")
+        #expect(!line.unicodeScalars.contains("\u{1B}"), "\(line)")
+    }
 }
