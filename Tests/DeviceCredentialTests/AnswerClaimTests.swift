@@ -30,6 +30,9 @@ struct AnswerClaimTests {
             _ = try #require(try AnswerClaim.take(profile: "work", challengeId: "c2", in: directory))
             _ = try #require(try AnswerClaim.take(profile: "home", challengeId: "c1", in: directory))
             first.markAnswered()
+            // Sent, and its sender still holds the claim: that is said, not "being answered".
+            let sentStillHeld = refusal { try AnswerClaim.take(profile: "work", challengeId: "c1", in: directory) }
+            #expect(sentStillHeld?.message.contains("was already answered") == true)
         }  // the first answer's process ends: its lock goes, its mark stays
         let afterSent = refusal { try AnswerClaim.take(profile: "work", challengeId: "c1", in: directory) }
         #expect(afterSent?.code == .alreadyAnswered)

@@ -39,13 +39,21 @@ final class AnswerClaim {
         let claim = AnswerClaim(descriptor: descriptor)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             guard errno == EWOULDBLOCK else { throw FileSystem.error("cannot lock the answer claim \(path)") }
-            throw alreadyAnswered(challengeId, "is being answered on this machine (by the agent or devicecred)")
+            // Held, but perhaps marked already: its sender has not let go yet, or a process another thread
+            // was starting at that moment holds a copy of the descriptor until it execs.
+            throw alreadyAnswered(challengeId, claim.isMarked ? wasAnswered : isBeingAnswered)
         }
-        var mark: UInt8 = 0
-        if pread(descriptor, &mark, 1, 0) == 1 {
-            throw alreadyAnswered(challengeId, "was already answered on this machine (by the agent or devicecred)")
-        }
+        if claim.isMarked { throw alreadyAnswered(challengeId, wasAnswered) }
         return claim
+    }
+
+    private static let wasAnswered = "was already answered on this machine (by the agent or devicecred)"
+    private static let isBeingAnswered = "is being answered on this machine (by the agent or devicecred)"
+
+    /// Whether an answer was sent under this claim (``markAnswered()``).
+    private var isMarked: Bool {
+        var mark: UInt8 = 0
+        return pread(descriptor, &mark, 1, 0) == 1
     }
 
     /// `$XDG_RUNTIME_DIR/devicecred/answers`, or nil without a runtime directory.
